@@ -1,0 +1,46 @@
+# Causerie — `make run` and `make test` set up what is missing, then run.
+
+GO             ?= go
+LIVEKIT_VERSION := v1.13.5
+CACHE_DIR      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/causerie
+LIVEKIT_SERVER := $(CACHE_DIR)/livekit-$(LIVEKIT_VERSION)/server
+BIN            := bin/causerie
+
+# Tests and the demo find the SFU through this variable.
+export CAUSERIE_LIVEKIT_SERVER := $(LIVEKIT_SERVER)
+
+.PHONY: all build deps sfu run test test-unit test-e2e bench vet clean
+
+all: build
+
+deps: .deps.stamp
+.deps.stamp: scripts/deps.sh
+	@scripts/deps.sh
+	@touch $@
+
+# The test SFU: built once with `go install`, cached outside the tree so
+# every clone and every CI run on this machine shares it.
+sfu: $(LIVEKIT_SERVER)
+$(LIVEKIT_SERVER):
+	@echo "causerie: building livekit-server $(LIVEKIT_VERSION) (once, about 7 minutes)"
+	@mkdir -p $(dir $@)
+	cd / && GOBIN=$(dir $@) GOFLAGS= $(GO) install github.com/livekit/livekit-server/cmd/server@$(LIVEKIT_VERSION)
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/causerie
+
+# Until the desktop front end lands, `make run` is the two-participant demo.
+run: build sfu
+	./$(BIN) demo --duration 10s
+
+vet: deps
+	$(GO) vet ./...
+
+test: deps sfu vet
+	$(GO) test -count=1 -timeout 15m ./...
+
+bench: deps
+	scripts/bench.sh
+
+clean:
+	rm -rf bin .deps.stamp

@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Backend is one way of reaching an SFU (LiveKit today; Galène and WHIP
+// later). Implementations keep their library types to themselves: the
+// session sees only the types of this package and RTP packets.
+//
+// A backend's callbacks run on library goroutines. It reports everything
+// through the Sink it was given, which never blocks, and never acts on the
+// session's state itself.
+type Backend interface {
+	// Name is a short lower-case label ("livekit") for statistics.
+	Name() string
+	// Join connects and enters the room. It returns when the room is
+	// joined, or with an error wrapping one of this package's sentinels.
+	Join(ctx context.Context, sink Sink) (Joined, []Participant, error)
+	// Publish starts sending a local track.
+	Publish(ctx context.Context, opts TrackOptions) (LocalTrack, error)
+	// SendChat sends a chat message to everyone and returns its id.
+	SendChat(text string) (string, error)
+	// SendData sends an application packet on a topic.
+	SendData(topic string, payload []byte, reliable bool) error
+	// Leave disconnects. It is safe to call more than once.
+	Leave()
+}
+
+// Sink receives what a backend observes. Post never blocks.
+type Sink interface {
+	Post(BackendEvent)
+}
+
+// BackendEvent is an Event, or one of the backend-only notices below that
+// the session turns into events after acting on them.
+type BackendEvent any
+
+// RemoteTrackReady hands the session the media of a subscribed track.
+type RemoteTrackReady struct {
+	Track  Track
+	Reader RemoteTrack
+}
+
+// Ended says the backend left or lost the room; Err wraps ErrConnectionLost,
+// ErrRemoved, … or is nil when we asked to leave.
+type Ended struct{ Err error }
+
+// ActiveSpeakers lists who speaks now, loudest first.
+type ActiveSpeakers struct {
+	Identities []string
+	Levels     []float32
+}
+
+// RemoteTrack is the narrow view of a received track that the media
+// receive path needs.
+type RemoteTrack interface {
+	// ReadRTP blocks for the next packet; it fails once the track ends.
+	ReadRTP() (*rtp.Packet, error)
+	// RequestKeyframe asks the sender for a keyframe (PLI). It does not block.
+	RequestKeyframe()
+	// ClockRate is the RTP clock of the track's codec.
+	ClockRate() uint32
+}
+
+// TrackOptions describe a local track to publish.
+type TrackOptions struct {
+	Kind   Kind
+	Source Source
+	Codec  string // "opus" or "vp8"
+	Name   string
+	Width  int // video only
+	Height int
+	// OnKeyframeRequest is called when the SFU asks for a keyframe (PLI or
+	// FIR). It runs on a network goroutine and must not block.
+	OnKeyframeRequest func()
+}
+
+// LocalTrack is a published track that the session writes encoded frames to.
+type LocalTrack interface {
+	SID() string
+	// WriteFrame sends one encoded frame that lasts d. level is the audio
+	// level in -dBov (0 loudest, 127 silence) for audio tracks, ignored for
+	// video.
+	WriteFrame(frame []byte, d time.Duration, level uint8) error
+	SetMuted(muted bool) error
+	Unpublish() error
+}

@@ -1,0 +1,144 @@
+package client
+
+import "time"
+
+// Event is one thing that happened in the meeting. A session delivers its
+// events on one ordered stream (Session.Events), so a front end can never
+// see a participant leave before it joined, or a track before its owner.
+type Event interface{ event() }
+
+// Kind tells audio from video.
+type Kind int
+
+const (
+	Audio Kind = iota
+	Video
+)
+
+func (k Kind) String() string {
+	if k == Video {
+		return "video"
+	}
+	return "audio"
+}
+
+// Source tells what a track carries, as the SFU labels it.
+type Source string
+
+const (
+	SourceCamera      Source = "camera"
+	SourceMicrophone  Source = "microphone"
+	SourceScreenShare Source = "screen_share"
+	SourceScreenAudio Source = "screen_share_audio"
+	SourceUnknown     Source = "unknown"
+)
+
+// Participant is a person (or agent) in the room as front ends see it.
+type Participant struct {
+	Identity   string
+	Name       string
+	Attributes map[string]string
+	Local      bool
+}
+
+// DisplayName is the name to show: the name when set, else the identity.
+func (p Participant) DisplayName() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.Identity
+}
+
+// Track describes a published track.
+type Track struct {
+	SID         string
+	Participant string // identity of the owner
+	Kind        Kind
+	Source      Source
+	Codec       string // "opus", "vp8", "vp9", … lower case, without "audio/" or "video/"
+	Muted       bool
+}
+
+// ConnState is the state of the link to the SFU.
+type ConnState int
+
+const (
+	Connecting ConnState = iota
+	Connected
+	Reconnecting
+	Disconnected
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Connected:
+		return "connected"
+	case Reconnecting:
+		return "reconnecting"
+	default:
+		return "disconnected"
+	}
+}
+
+type (
+	// Joined is the first event of a session: we are in the room.
+	Joined struct {
+		Room string
+		Self Participant
+	}
+	ParticipantJoined  struct{ Participant Participant }
+	ParticipantLeft    struct{ Participant Participant }
+	ParticipantUpdated struct{ Participant Participant }
+	// TrackPublished: a remote participant published a track (not yet received).
+	TrackPublished struct{ Track Track }
+	// TrackSubscribed: media of a remote track is now being received.
+	TrackSubscribed   struct{ Track Track }
+	TrackUnsubscribed struct{ Track Track }
+	// TrackMuted reports a mute or unmute, local or remote.
+	TrackMuted struct {
+		Track Track
+		Muted bool
+	}
+	// Speaking reports a change of who is speaking; Level is 0..1.
+	Speaking struct {
+		Participant string
+		Speaking    bool
+		Level       float32
+	}
+	// ChatMessage is a chat line, received or sent by us.
+	ChatMessage struct {
+		ID   string
+		From Participant
+		Text string
+		Time time.Time
+	}
+	// DataMessage is an application packet other than chat.
+	DataMessage struct {
+		From    string
+		Topic   string
+		Payload []byte
+	}
+	ConnectionState struct{ State ConnState }
+	// Error reports a failure that did not end the session.
+	Error struct{ Err error }
+	// Left is the last event of a session. Err is nil after a leave the
+	// user asked for.
+	Left struct{ Err error }
+)
+
+func (Joined) event()             {}
+func (ParticipantJoined) event()  {}
+func (ParticipantLeft) event()    {}
+func (ParticipantUpdated) event() {}
+func (TrackPublished) event()     {}
+func (TrackSubscribed) event()    {}
+func (TrackUnsubscribed) event()  {}
+func (TrackMuted) event()         {}
+func (Speaking) event()           {}
+func (ChatMessage) event()        {}
+func (DataMessage) event()        {}
+func (ConnectionState) event()    {}
+func (Error) event()              {}
+func (Left) event()               {}

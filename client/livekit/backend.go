@@ -1,0 +1,166 @@
+// Package livekit is the session backend for LiveKit SFUs (Visio runs on
+// one). It adapts github.com/livekit/server-sdk-go: lksdk and pion types
+// stay in this package; the session sees client types only.
+package livekit
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	protoLogger "github.com/livekit/protocol/logger"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+
+	"causerie/client"
+)
+
+// ChatTopic is the text-stream topic of LiveKit's chat components, which
+// Visio's browsers use.
+const ChatTopic = "lk.chat"
+
+// Options tune a Backend. The zero value is ready to use.
+type Options struct {
+	// Logger receives lksdk's logs; nil discards them.
+	Logger protoLogger.Logger
+	// Name, when set, renames us after joining, for tokens that allow it
+	// (Visio tokens carry the name and do not).
+	Name string
+	// ProbeTimeout bounds the request that explains a failed join
+	// (refused token or unreachable server). Default 3 s.
+	ProbeTimeout time.Duration
+}
+
+// Backend joins one LiveKit room with a URL and an access token.
+type Backend struct {
+	url, token string
+	opts       Options
+
+	room    *lksdk.Room
+	leaving atomic.Bool
+	left    sync.Once
+}
+
+// New checks the server URL and returns a backend ready to Join. url may be
+// ws(s):// or http(s)://.
+func New(serverURL, token string, opts Options) (*Backend, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", client.ErrBadURL, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+	default:
+		return nil, fmt.Errorf("%w: scheme %q (want ws, wss, http or https)", client.ErrBadURL, u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: no host in %q", client.ErrBadURL, serverURL)
+	}
+	if strings.TrimSpace(token) == "" {
+		return nil, fmt.Errorf("%w: empty token", client.ErrTokenRefused)
+	}
+	if opts.Logger == nil {
+		opts.Logger = protoLogger.GetDiscardLogger()
+	}
+	if opts.ProbeTimeout <= 0 {
+		opts.ProbeTimeout = 3 * time.Second
+	}
+	return &Backend{url: serverURL, token: token, opts: opts}, nil
+}
+
+// Name implements client.Backend.
+func (b *Backend) Name() string { return "livekit" }
+
+// Join implements client.Backend.
+func (b *Backend) Join(ctx context.Context, sink client.Sink) (client.Joined, []client.Participant, error) {
+	room := lksdk.NewRoom(b.callbacks(sink))
+	room.SetLogger(b.opts.Logger)
+	if err := room.RegisterTextStreamHandler(ChatTopic, func(r *lksdk.TextStreamReader, identity string) {
+		// lksdk runs each stream's handler on a goroutine of its own and
+		// ends the reader when the stream closes, so ReadAll returns.
+		text := r.ReadAll()
+		// lksdk always fills the stream info of a reader it creates.
+		msg := client.ChatMessage{ID: r.Info.Id, From: client.Participant{Identity: identity}, Text: text, Time: time.Now()}
+		if r.Info.Timestamp > 0 {
+			msg.Time = time.UnixMilli(r.Info.Timestamp)
+		}
+		if rp := room.GetParticipantByIdentity(identity); rp != nil {
+			msg.From = participantOf(rp)
+		}
+		sink.Post(msg)
+	}); err != nil {
+		return client.Joined{}, nil, fmt.Errorf("%w: %v", client.ErrJoinFailed, err)
+	}
+	b.room = room
+
+	err := room.JoinWithContextAndToken(ctx, b.url, b.token, lksdk.WithAutoSubscribe(true), lksdk.WithLogger(b.opts.Logger))
+	if err != nil {
+		return client.Joined{}, nil, b.explainJoinError(ctx, err)
+	}
+	lp := room.LocalParticipant
+	if b.opts.Name != "" && b.opts.Name != lp.Name() {
+		if perm := lp.Permissions(); perm != nil && perm.CanUpdateMetadata {
+			lp.SetName(b.opts.Name)
+		}
+	}
+	self := client.Participant{Identity: lp.Identity(), Name: lp.Name(), Attributes: lp.Attributes(), Local: true}
+	var others []client.Participant
+	for _, rp := range room.GetRemoteParticipants() {
+		others = append(others, participantOf(rp))
+	}
+	return client.Joined{Room: room.Name(), Self: self}, others, nil
+}
+
+// explainJoinError turns lksdk's join failure into one of the client's
+// sentinels. lksdk reports a refused token only as text, so we ask the
+// server ourselves: /rtc/validate answers 401 to a bad token.
+func (b *Backend) explainJoinError(ctx context.Context, joinErr error) error {
+	pctx, cancel := context.WithTimeout(context.Background(), b.opts.ProbeTimeout)
+	defer cancel()
+	status, err := probe(pctx, b.url, b.token)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %v", client.ErrUnreachable, err)
+	case status == 401 || status == 403:
+		return fmt.Errorf("%w (HTTP %d)", client.ErrTokenRefused, status)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: %v", client.ErrJoinFailed, ctx.Err())
+	default:
+		return fmt.Errorf("%w: %v", client.ErrJoinFailed, joinErr)
+	}
+}
+
+// Leave implements client.Backend.
+func (b *Backend) Leave() {
+	b.left.Do(func() {
+		b.leaving.Store(true)
+		if b.room != nil {
+			b.room.Disconnect()
+		}
+	})
+}
+
+// SendChat implements client.Backend: a text stream on lk.chat, as
+// LiveKit's chat components send it.
+func (b *Backend) SendChat(text string) (string, error) {
+	if b.room == nil {
+		return "", client.ErrNotJoined
+	}
+	info := b.room.LocalParticipant.SendText(text, lksdk.StreamTextOptions{Topic: ChatTopic})
+	if info == nil {
+		return "", fmt.Errorf("%w: chat not sent", client.ErrNotJoined)
+	}
+	return info.Id, nil
+}
+
+// SendData implements client.Backend.
+func (b *Backend) SendData(topic string, payload []byte, reliable bool) error {
+	if b.room == nil {
+		return client.ErrNotJoined
+	}
+	return b.room.LocalParticipant.PublishDataPacket(&lksdk.UserDataPacket{Payload: payload, Topic: topic},
+		lksdk.WithDataPublishReliable(reliable))
+}

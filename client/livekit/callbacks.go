@@ -1,0 +1,164 @@
+package livekit
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
+
+	"causerie/client"
+)
+
+// LegacyChatTopic is the data-packet topic of the chat format that
+// LiveKit's browser components still send beside the lk.chat stream.
+const LegacyChatTopic = "lk-chat-topic"
+
+// callbacks maps lksdk's callbacks, which run on its goroutines, to posts
+// into the session's queue. None of them blocks or touches session state.
+func (b *Backend) callbacks(sink client.Sink) *lksdk.RoomCallback {
+	cb := lksdk.NewRoomCallback()
+	cb.OnParticipantConnected = func(rp *lksdk.RemoteParticipant) {
+		sink.Post(client.ParticipantJoined{Participant: participantOf(rp)})
+	}
+	cb.OnParticipantDisconnected = func(rp *lksdk.RemoteParticipant) {
+		sink.Post(client.ParticipantLeft{Participant: participantOf(rp)})
+	}
+	cb.OnAttributesChanged = func(_ map[string]string, p lksdk.Participant) {
+		sink.Post(client.ParticipantUpdated{Participant: participantOf(p)})
+	}
+	cb.OnMetadataChanged = func(_ string, p lksdk.Participant) {
+		sink.Post(client.ParticipantUpdated{Participant: participantOf(p)})
+	}
+	cb.OnTrackPublished = func(pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+		sink.Post(client.TrackPublished{Track: trackOf(pub, rp.Identity())})
+	}
+	cb.OnTrackSubscribed = func(t *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+		tr := trackOf(pub, rp.Identity())
+		if c := codecName(t.Codec().MimeType); c != "" {
+			tr.Codec = c
+		}
+		sink.Post(client.RemoteTrackReady{Track: tr, Reader: &remoteTrack{track: t, rp: rp}})
+	}
+	cb.OnTrackUnsubscribed = func(_ *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+		sink.Post(client.TrackUnsubscribed{Track: trackOf(pub, rp.Identity())})
+	}
+	cb.OnTrackMuted = func(pub lksdk.TrackPublication, p lksdk.Participant) {
+		sink.Post(client.TrackMuted{Track: trackOf(pub, p.Identity()), Muted: true})
+	}
+	cb.OnTrackUnmuted = func(pub lksdk.TrackPublication, p lksdk.Participant) {
+		sink.Post(client.TrackMuted{Track: trackOf(pub, p.Identity()), Muted: false})
+	}
+	cb.OnActiveSpeakersChanged = func(ps []lksdk.Participant) {
+		ev := client.ActiveSpeakers{}
+		for _, p := range ps {
+			ev.Identities = append(ev.Identities, p.Identity())
+			ev.Levels = append(ev.Levels, p.AudioLevel())
+		}
+		sink.Post(ev)
+	}
+	cb.OnDataPacket = func(pkt lksdk.DataPacket, params lksdk.DataReceiveParams) {
+		if ev, ok := dataEvent(pkt, params); ok {
+			sink.Post(ev)
+		}
+	}
+	cb.OnReconnecting = func() { sink.Post(client.ConnectionState{State: client.Reconnecting}) }
+	cb.OnReconnected = func() { sink.Post(client.ConnectionState{State: client.Connected}) }
+	cb.OnDisconnectedWithReason = func(reason lksdk.DisconnectionReason) {
+		sink.Post(client.Ended{Err: b.disconnectError(reason)})
+	}
+	return cb
+}
+
+func (b *Backend) disconnectError(reason lksdk.DisconnectionReason) error {
+	if b.leaving.Load() {
+		return nil
+	}
+	switch reason {
+	case lksdk.LeaveRequested:
+		return nil
+	case lksdk.ParticipantRemoved:
+		return client.ErrRemoved
+	case lksdk.RoomClosed:
+		return client.ErrRoomClosed
+	case lksdk.DuplicateIdentity:
+		return client.ErrDuplicateIdentity
+	default:
+		return client.ErrConnectionLost
+	}
+}
+
+// legacyChat is the payload of a chat data packet on lk-chat-topic.
+type legacyChat struct {
+	ID           string `json:"id"`
+	Timestamp    int64  `json:"timestamp"`
+	Message      string `json:"message"`
+	IgnoreLegacy bool   `json:"ignoreLegacy"`
+}
+
+// dataEvent turns a received packet into an event. Legacy chat packets
+// whose sender also sends the lk.chat stream (ignoreLegacy) are dropped so
+// each message shows once.
+func dataEvent(pkt lksdk.DataPacket, params lksdk.DataReceiveParams) (client.BackendEvent, bool) {
+	from := client.Participant{Identity: params.SenderIdentity}
+	if params.Sender != nil {
+		from = participantOf(params.Sender)
+	}
+	switch p := pkt.(type) {
+	case *lksdk.UserDataPacket:
+		if p.Topic == LegacyChatTopic {
+			var m legacyChat
+			if err := json.Unmarshal(p.Payload, &m); err != nil || m.IgnoreLegacy {
+				return nil, false
+			}
+			return client.ChatMessage{ID: m.ID, From: from, Text: m.Message, Time: time.UnixMilli(m.Timestamp)}, true
+		}
+		return client.DataMessage{From: from.Identity, Topic: p.Topic, Payload: p.Payload}, true
+	case *livekit.ChatMessage:
+		return client.ChatMessage{ID: p.Id, From: from, Text: p.Message, Time: time.UnixMilli(p.Timestamp)}, true
+	}
+	return nil, false
+}
+
+func participantOf(p lksdk.Participant) client.Participant {
+	_, local := p.(*lksdk.LocalParticipant)
+	return client.Participant{Identity: p.Identity(), Name: p.Name(), Attributes: p.Attributes(), Local: local}
+}
+
+func trackOf(pub lksdk.TrackPublication, owner string) client.Track {
+	t := client.Track{SID: pub.SID(), Participant: owner, Codec: codecName(pub.MimeType()), Muted: pub.IsMuted()}
+	if pub.Kind() == lksdk.TrackKindVideo {
+		t.Kind = client.Video
+	}
+	t.Source = sourceOf(pub.Source())
+	return t
+}
+
+func sourceOf(s livekit.TrackSource) client.Source {
+	switch s {
+	case livekit.TrackSource_CAMERA:
+		return client.SourceCamera
+	case livekit.TrackSource_MICROPHONE:
+		return client.SourceMicrophone
+	case livekit.TrackSource_SCREEN_SHARE:
+		return client.SourceScreenShare
+	case livekit.TrackSource_SCREEN_SHARE_AUDIO:
+		return client.SourceScreenAudio
+	}
+	return client.SourceUnknown
+}
+
+func sourceProto(s client.Source) livekit.TrackSource {
+	switch s {
+	case client.SourceCamera:
+		return livekit.TrackSource_CAMERA
+	case client.SourceMicrophone:
+		return livekit.TrackSource_MICROPHONE
+	case client.SourceScreenShare:
+		return livekit.TrackSource_SCREEN_SHARE
+	case client.SourceScreenAudio:
+		return livekit.TrackSource_SCREEN_SHARE_AUDIO
+	}
+	return livekit.TrackSource_UNKNOWN
+}

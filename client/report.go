@@ -1,0 +1,125 @@
+package client
+
+import (
+	"slices"
+	"time"
+)
+
+// Report is the statistics of a session, as `causerie join --stats-json`
+// writes them. Times in milliseconds count from the start given to
+// Session.Report (the process start, for the command line).
+type Report struct {
+	Backend            string         `json:"backend"`
+	JoinMs             int64          `json:"join_ms"`
+	FirstRemoteVideoMs int64          `json:"first_remote_video_ms"`
+	DurationS          float64        `json:"duration_s"`
+	Local              LocalReport    `json:"local"`
+	Remote             []RemoteReport `json:"remote"`
+	Process            ProcessReport  `json:"process"`
+}
+
+// LocalReport describes what we sent; a kind we did not send is absent.
+type LocalReport struct {
+	Audio *LocalAudioReport `json:"audio,omitempty"`
+	Video *LocalVideoReport `json:"video,omitempty"`
+}
+
+type LocalAudioReport struct {
+	Codec       string `json:"codec"`
+	PacketsSent uint64 `json:"packets_sent"`
+	Bytes       uint64 `json:"bytes"`
+}
+
+type LocalVideoReport struct {
+	Codec         string  `json:"codec"`
+	FramesEncoded uint64  `json:"frames_encoded"`
+	Keyframes     uint64  `json:"keyframes"`
+	Bytes         uint64  `json:"bytes"`
+	Width         int     `json:"width"`
+	Height        int     `json:"height"`
+	EncodeMsP50   float64 `json:"encode_ms_p50"`
+	EncodeMsP95   float64 `json:"encode_ms_p95"`
+}
+
+// RemoteReport describes one received track. Video fields are zero for
+// audio tracks and the other way round.
+type RemoteReport struct {
+	Participant     string  `json:"participant"`
+	Name            string  `json:"name"`
+	Track           string  `json:"track"`
+	Kind            string  `json:"kind"`
+	Codec           string  `json:"codec"`
+	PacketsReceived uint64  `json:"packets_received"`
+	PacketsLost     uint64  `json:"packets_lost"`
+	FramesDecoded   uint64  `json:"frames_decoded,omitempty"`
+	DecodeErrors    uint64  `json:"decode_errors"`
+	Keyframes       uint64  `json:"keyframes,omitempty"`
+	Width           int     `json:"width,omitempty"`
+	Height          int     `json:"height,omitempty"`
+	ConcealedMs     uint64  `json:"concealed_ms"`
+	FECRecovered    uint64  `json:"fec_recovered,omitempty"`
+	LatencyMsP50    float64 `json:"latency_ms_p50"`
+	LatencyMsP95    float64 `json:"latency_ms_p95"`
+	LatencySamples  uint64  `json:"latency_samples"`
+}
+
+// ProcessReport is filled by the command line, which owns the process.
+type ProcessReport struct {
+	CPUSeconds float64 `json:"cpu_s"`
+	MaxRSSMB   float64 `json:"max_rss_mb"`
+}
+
+// Report gathers the session's statistics so far. It is safe to call at
+// any time, also after the session ended.
+func (s *Session) Report(start time.Time) Report {
+	s.mu.Lock()
+	joinedAt, vtx, atx := s.joinedAt, s.videoTx, s.audioTx
+	history := slices.Clone(s.history)
+	s.mu.Unlock()
+
+	r := Report{Backend: s.cfg.Backend.Name(), Remote: []RemoteReport{}}
+	if !joinedAt.IsZero() {
+		r.JoinMs = joinedAt.Sub(start).Milliseconds()
+		r.DurationS = time.Since(joinedAt).Seconds()
+		select {
+		case <-s.done:
+			r.DurationS = s.endedAt().Sub(joinedAt).Seconds()
+		default:
+		}
+	}
+	if atx != nil {
+		st := atx.Stats()
+		r.Local.Audio = &LocalAudioReport{Codec: st.Codec, PacketsSent: st.PacketsSent, Bytes: st.Bytes}
+	}
+	if vtx != nil {
+		st := vtx.Stats()
+		r.Local.Video = &LocalVideoReport{Codec: st.Codec, FramesEncoded: st.FramesEncoded, Keyframes: st.Keyframes,
+			Bytes: st.Bytes, Width: st.Width, Height: st.Height, EncodeMsP50: st.EncodeMsP50, EncodeMsP95: st.EncodeMsP95}
+	}
+	var firstVideo time.Time
+	for _, rx := range history {
+		rr := RemoteReport{Participant: rx.track.Participant, Name: rx.name, Track: rx.track.SID,
+			Kind: rx.track.Kind.String(), Codec: rx.track.Codec}
+		switch {
+		case rx.video != nil:
+			st := rx.video.Stats()
+			rr.Codec, rr.PacketsReceived, rr.PacketsLost = st.Codec, st.Packets, st.PacketsLost
+			rr.FramesDecoded, rr.DecodeErrors, rr.Keyframes = st.FramesDecoded, st.DecodeErrors, st.Keyframes
+			rr.Width, rr.Height = st.Width, st.Height
+			rr.LatencyMsP50, rr.LatencyMsP95, rr.LatencySamples = st.LatencyMsP50, st.LatencyMsP95, st.LatencySamples
+			if !st.FirstFrame.IsZero() && (firstVideo.IsZero() || st.FirstFrame.Before(firstVideo)) {
+				firstVideo = st.FirstFrame
+			}
+		case rx.audio != nil:
+			st := rx.audio.Stats()
+			rr.PacketsReceived, rr.PacketsLost, rr.DecodeErrors = st.PacketsReceived, st.PacketsLost, st.DecodeErrors
+			rr.ConcealedMs, rr.FECRecovered = st.ConcealedMs, st.FECRecovered
+			rr.LatencyMsP50, rr.LatencyMsP95, rr.LatencySamples = st.LatencyMsP50, st.LatencyMsP95, st.LatencySamples
+		}
+		r.Remote = append(r.Remote, rr)
+	}
+	if !firstVideo.IsZero() {
+		r.FirstRemoteVideoMs = firstVideo.Sub(start).Milliseconds()
+	}
+	return r
+}

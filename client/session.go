@@ -1,0 +1,350 @@
+// Package client owns a meeting: a Session joins a room through a Backend,
+// sends the local camera and microphone, receives every remote track, and
+// tells the front ends what happens through one ordered event stream.
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"causerie/media"
+	"causerie/media/playout"
+	"causerie/media/receive"
+	"causerie/media/send"
+)
+
+// VideoSettings describe the camera stream we send.
+type VideoSettings struct {
+	Width, Height, FPS int
+	BitrateKbps        int
+}
+
+// Speaker plays remote audio: the playout mixer of a sound device, or a
+// null speaker when there is none.
+type Speaker interface {
+	Add(playout.Source)
+	Remove(playout.Source)
+}
+
+// Config is what a Session is made of. Camera, Mic and Speaker may be nil:
+// the session then sends no video, sends no audio, or plays nothing (and
+// decodes no audio).
+type Config struct {
+	Backend Backend
+	Camera  media.VideoSource
+	Mic     media.AudioSource
+	Speaker Speaker
+	// Video defaults to 640×360 at 30 fps and 800 kbps.
+	Video VideoSettings
+	// AudioBitrate in bit/s, default 32000 (speech in Opus at 20 ms).
+	AudioBitrate int
+	// OnVideoFrame, when set, receives each decoded remote picture on the
+	// track's decoding goroutine; the picture is reused after it returns.
+	OnVideoFrame func(participant, trackSID string, img *media.I420)
+}
+
+func (c *Config) applyDefaults() {
+	if c.Video.Width == 0 || c.Video.Height == 0 {
+		c.Video.Width, c.Video.Height = 640, 360
+	}
+	if c.Video.FPS == 0 {
+		c.Video.FPS = 30
+	}
+	if c.Video.BitrateKbps == 0 {
+		c.Video.BitrateKbps = 800
+	}
+	if c.AudioBitrate == 0 {
+		c.AudioBitrate = 32000
+	}
+}
+
+// Session is one stay in one room. Its state is owned by one goroutine,
+// the loop: backend callbacks and user commands are posted to it.
+type Session struct {
+	cfg Config
+
+	inbox  *mailbox[BackendEvent]
+	outbox *mailbox[Event]
+	events chan Event
+
+	// Owned by the loop.
+	self         Participant
+	participants map[string]Participant
+	tracks       map[string]Track // remote and local, by SID
+	receivers    map[string]*receiver
+	speaking     map[string]bool
+	endErr       error
+
+	// Guarded by mu: what Stats reads from other goroutines.
+	mu       sync.Mutex
+	joinedAt time.Time
+	history  []*receiver // every receiver of the session, ended or not
+	videoTx  *send.Video
+	audioTx  *send.Audio
+	camTrack LocalTrack
+	micTrack LocalTrack
+
+	senders    sync.WaitGroup
+	stopMedia  context.CancelFunc
+	mediaCtx   context.Context
+	leaveOnce  sync.Once
+	leaveAsked chan struct{}
+	done       chan struct{}
+	err        error
+	ended      time.Time
+}
+
+func (s *Session) endedAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
+type receiver struct {
+	track Track
+	name  string
+	video *receive.Video
+	audio *receive.Audio
+}
+
+// New prepares a session; Join enters the room.
+func New(cfg Config) *Session {
+	cfg.applyDefaults()
+	s := &Session{
+		cfg:          cfg,
+		inbox:        newMailbox[BackendEvent](),
+		outbox:       newMailbox[Event](),
+		events:       make(chan Event, 64),
+		participants: map[string]Participant{},
+		tracks:       map[string]Track{},
+		receivers:    map[string]*receiver{},
+		speaking:     map[string]bool{},
+		leaveAsked:   make(chan struct{}),
+		done:         make(chan struct{}),
+	}
+	s.mediaCtx, s.stopMedia = context.WithCancel(context.Background())
+	go s.pump()
+	return s
+}
+
+// Events is the session's ordered event stream. It starts with Joined (or
+// ends at once with Left when joining fails) and is closed after Left.
+// Front ends must read it until it is closed.
+func (s *Session) Events() <-chan Event { return s.events }
+
+// Self is who we are in the room (zero before Join succeeds).
+func (s *Session) Self() Participant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.self
+}
+
+// Done is closed when the session has ended and released everything.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err tells why a finished session ended: nil after Leave.
+func (s *Session) Err() error {
+	<-s.done
+	return s.err
+}
+
+// Post implements Sink: backends report through it. It never blocks.
+func (s *Session) Post(ev BackendEvent) { s.inbox.Post(ev) }
+
+// Join enters the room, publishes the local media and starts the loop.
+// On failure the session is over (Done is closed) and the error wraps one
+// of this package's sentinels.
+func (s *Session) Join(ctx context.Context) error {
+	joined, others, err := s.cfg.Backend.Join(ctx, s)
+	if err != nil {
+		s.cfg.Backend.Leave()
+		s.finish(err)
+		return err
+	}
+	s.mu.Lock()
+	s.joinedAt = time.Now()
+	s.self = joined.Self
+	s.mu.Unlock()
+	s.emit(joined)
+	s.emit(ConnectionState{State: Connected})
+	for _, p := range others {
+		s.addParticipant(p)
+	}
+	go s.loop()
+	if err := s.publish(ctx); err != nil {
+		s.Post(Error{Err: err})
+	}
+	return nil
+}
+
+// publish starts the local senders. It runs outside the loop: publishing
+// waits for the SFU.
+func (s *Session) publish(ctx context.Context) error {
+	var errs []error
+	if s.cfg.Mic != nil {
+		if err := s.publishAudio(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.cfg.Camera != nil {
+		if err := s.publishVideo(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Session) publishAudio(ctx context.Context) error {
+	var tx *send.Audio
+	track, err := s.cfg.Backend.Publish(ctx, TrackOptions{Kind: Audio, Source: SourceMicrophone, Codec: "opus", Name: "microphone"})
+	if err != nil {
+		return err
+	}
+	tx, err = send.NewAudio(s.cfg.Mic, s.cfg.AudioBitrate, track.WriteFrame)
+	if err != nil {
+		_ = track.Unpublish()
+		return fmt.Errorf("%w: %v", ErrMediaDevice, err)
+	}
+	s.mu.Lock()
+	s.audioTx, s.micTrack = tx, track
+	s.mu.Unlock()
+	s.Post(localTrack{Track: Track{SID: track.SID(), Participant: s.self.Identity, Kind: Audio, Source: SourceMicrophone, Codec: "opus"}})
+	s.runSender(tx.Run)
+	return nil
+}
+
+func (s *Session) publishVideo(ctx context.Context) error {
+	v := s.cfg.Video
+	// The encoder is created before publishing so a keyframe request that
+	// arrives with the first RTCP finds it.
+	var tx *send.Video
+	keyframe := func() {
+		if tx != nil {
+			tx.RequestKeyframe()
+		}
+	}
+	var sink sinkSwitch
+	tx, err := send.NewVideo(s.cfg.Camera, send.VideoConfig{Width: v.Width, Height: v.Height, FPS: v.FPS, BitrateKbps: v.BitrateKbps}, sink.write)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMediaDevice, err)
+	}
+	track, err := s.cfg.Backend.Publish(ctx, TrackOptions{Kind: Video, Source: SourceCamera, Codec: "vp8", Name: "camera",
+		Width: v.Width, Height: v.Height, OnKeyframeRequest: keyframe})
+	if err != nil {
+		return err
+	}
+	sink.set(track.WriteFrame)
+	s.mu.Lock()
+	s.videoTx, s.camTrack = tx, track
+	s.mu.Unlock()
+	s.Post(localTrack{Track: Track{SID: track.SID(), Participant: s.self.Identity, Kind: Video, Source: SourceCamera, Codec: "vp8"}})
+	s.runSender(tx.Run)
+	return nil
+}
+
+// sinkSwitch lets a sender exist before the track it writes to.
+type sinkSwitch struct {
+	mu sync.Mutex
+	fn send.FrameSink
+}
+
+func (w *sinkSwitch) set(fn send.FrameSink) {
+	w.mu.Lock()
+	w.fn = fn
+	w.mu.Unlock()
+}
+
+func (w *sinkSwitch) write(frame []byte, d time.Duration, level uint8) error {
+	w.mu.Lock()
+	fn := w.fn
+	w.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn(frame, d, level)
+}
+
+func (s *Session) runSender(run func(context.Context) error) {
+	s.senders.Add(1)
+	go func() {
+		defer s.senders.Done()
+		if err := run(s.mediaCtx); err != nil {
+			s.Post(Error{Err: fmt.Errorf("%w: %v", ErrMediaDevice, err)})
+		}
+	}()
+}
+
+// localTrack records a track we published, in the loop.
+type localTrack struct{ Track Track }
+
+// Leave leaves the room and waits until the session has ended.
+func (s *Session) Leave() {
+	s.leaveOnce.Do(func() { close(s.leaveAsked) })
+	<-s.done
+}
+
+// SetMicMuted mutes or unmutes the microphone.
+func (s *Session) SetMicMuted(muted bool) error {
+	s.mu.Lock()
+	tx, track := s.audioTx, s.micTrack
+	s.mu.Unlock()
+	if tx == nil {
+		return fmt.Errorf("%w: no microphone", ErrMediaDevice)
+	}
+	tx.SetMuted(muted)
+	if err := track.SetMuted(muted); err != nil {
+		return err
+	}
+	s.Post(localMute{sid: track.SID(), muted: muted})
+	return nil
+}
+
+// SetCameraMuted turns the camera stream off or on.
+func (s *Session) SetCameraMuted(muted bool) error {
+	s.mu.Lock()
+	tx, track := s.videoTx, s.camTrack
+	s.mu.Unlock()
+	if tx == nil {
+		return fmt.Errorf("%w: no camera", ErrMediaDevice)
+	}
+	tx.SetMuted(muted)
+	if err := track.SetMuted(muted); err != nil {
+		return err
+	}
+	s.Post(localMute{sid: track.SID(), muted: muted})
+	return nil
+}
+
+type localMute struct {
+	sid   string
+	muted bool
+}
+
+// SendChat sends a chat message to the room; the session's own
+// ChatMessage event follows.
+func (s *Session) SendChat(text string) error {
+	select {
+	case <-s.done:
+		return ErrNotJoined
+	default:
+	}
+	id, err := s.cfg.Backend.SendChat(text)
+	if err != nil {
+		return err
+	}
+	s.Post(ChatMessage{ID: id, From: s.self, Text: text, Time: time.Now()})
+	return nil
+}
+
+// SendData sends an application packet to the room.
+func (s *Session) SendData(topic string, payload []byte, reliable bool) error {
+	select {
+	case <-s.done:
+		return ErrNotJoined
+	default:
+	}
+	return s.cfg.Backend.SendData(topic, payload, reliable)
+}

@@ -1,0 +1,204 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// fakeBackend is an in-memory Backend: the test plays the SFU by posting
+// into the sink, as lksdk's callbacks would from their goroutines.
+type fakeBackend struct {
+	joinErr error
+	others  []Participant
+	sink    chan Sink
+	left    chan struct{}
+	chats   chan string
+}
+
+func newFakeBackend() *fakeBackend {
+	return &fakeBackend{sink: make(chan Sink, 1), left: make(chan struct{}), chats: make(chan string, 8)}
+}
+
+func (f *fakeBackend) Name() string { return "fake" }
+func (f *fakeBackend) Join(ctx context.Context, sink Sink) (Joined, []Participant, error) {
+	if f.joinErr != nil {
+		return Joined{}, nil, f.joinErr
+	}
+	f.sink <- sink
+	return Joined{Room: "r", Self: Participant{Identity: "me", Local: true}}, f.others, nil
+}
+func (f *fakeBackend) Publish(context.Context, TrackOptions) (LocalTrack, error) {
+	return nil, errors.New("fake: no media")
+}
+func (f *fakeBackend) SendChat(text string) (string, error) {
+	f.chats <- text
+	return "id-" + text, nil
+}
+func (f *fakeBackend) SendData(string, []byte, bool) error { return nil }
+func (f *fakeBackend) Leave() {
+	select {
+	case <-f.left:
+	default:
+		close(f.left)
+	}
+}
+
+func collect(t *testing.T, s *Session) []Event {
+	t.Helper()
+	var evs []Event
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, ok := <-s.Events():
+			if !ok {
+				return evs
+			}
+			evs = append(evs, ev)
+		case <-timeout:
+			t.Fatalf("event stream not closed; got %#v", evs)
+		}
+	}
+}
+
+func TestSessionOrdersAndDeduplicates(t *testing.T) {
+	before := runtime.NumGoroutine()
+	fb := newFakeBackend()
+	fb.others = []Participant{{Identity: "ann", Name: "Ann"}}
+	s := New(Config{Backend: fb})
+	if err := s.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sink := <-fb.sink
+	bob := Participant{Identity: "bob", Name: "Bob"}
+	sink.Post(ParticipantJoined{Participant: bob})
+	sink.Post(ParticipantJoined{Participant: Participant{Identity: "ann", Name: "Ann B."}}) // already known
+	sink.Post(TrackPublished{Track: Track{SID: "TR_1", Participant: "bob", Kind: Video}})
+	sink.Post(TrackMuted{Track: Track{SID: "TR_1"}, Muted: true})
+	sink.Post(TrackMuted{Track: Track{SID: "TR_1"}, Muted: true}) // no change: no event
+	sink.Post(TrackMuted{Track: Track{SID: "TR_unknown"}, Muted: true})
+	sink.Post(ActiveSpeakers{Identities: []string{"bob"}, Levels: []float32{0.5}})
+	sink.Post(ActiveSpeakers{})
+	sink.Post(ChatMessage{ID: "c1", From: Participant{Identity: "bob"}, Text: "salut"})
+	sink.Post(ParticipantLeft{Participant: bob})
+	sink.Post(ParticipantLeft{Participant: bob}) // twice: once
+	if err := s.SendChat("bonjour"); err != nil {
+		t.Fatal(err)
+	}
+	sink.Post(Ended{Err: ErrConnectionLost})
+	evs := collect(t, s)
+
+	want := []string{"Joined", "ConnectionState", "ParticipantJoined ann", "ParticipantJoined bob",
+		"ParticipantUpdated ann", "TrackPublished TR_1", "TrackMuted TR_1 true", "Speaking bob true",
+		"Speaking bob false", "ChatMessage Bob salut", "ParticipantLeft bob", "ChatMessage me bonjour",
+		"ConnectionState", "Left"}
+	var got []string
+	for _, ev := range evs {
+		got = append(got, describeEvent(ev))
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events:\n got %q\nwant %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("event %d: got %q, want %q\nall: %q", i, got[i], want[i], got)
+		}
+	}
+	if left := evs[len(evs)-1].(Left); !errors.Is(left.Err, ErrConnectionLost) {
+		t.Fatalf("Left.Err = %v", left.Err)
+	}
+	if !errors.Is(s.Err(), ErrConnectionLost) {
+		t.Fatalf("Err() = %v", s.Err())
+	}
+	select {
+	case <-fb.left:
+	default:
+		t.Fatal("backend not left after the connection was lost")
+	}
+	if err := s.SendChat("late"); !errors.Is(err, ErrNotJoined) {
+		t.Fatalf("SendChat after end: %v", err)
+	}
+	s.Leave() // after the end: returns at once
+	waitGoroutines(t, before)
+}
+
+func TestSessionJoinFailure(t *testing.T) {
+	fb := newFakeBackend()
+	fb.joinErr = ErrTokenRefused
+	s := New(Config{Backend: fb})
+	if err := s.Join(context.Background()); !errors.Is(err, ErrTokenRefused) {
+		t.Fatalf("Join: %v", err)
+	}
+	evs := collect(t, s)
+	if len(evs) != 1 {
+		t.Fatalf("events %#v, want only Left", evs)
+	}
+	if left, ok := evs[0].(Left); !ok || !errors.Is(left.Err, ErrTokenRefused) {
+		t.Fatalf("event %#v", evs[0])
+	}
+}
+
+func TestSessionLeave(t *testing.T) {
+	before := runtime.NumGoroutine()
+	fb := newFakeBackend()
+	s := New(Config{Backend: fb})
+	if err := s.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	go s.Leave()
+	evs := collect(t, s)
+	if left := evs[len(evs)-1].(Left); left.Err != nil {
+		t.Fatalf("Left.Err = %v after a requested leave", left.Err)
+	}
+	if s.Err() != nil {
+		t.Fatalf("Err() = %v", s.Err())
+	}
+	waitGoroutines(t, before)
+}
+
+func describeEvent(ev Event) string {
+	switch ev := ev.(type) {
+	case ParticipantJoined:
+		return "ParticipantJoined " + ev.Participant.Identity
+	case ParticipantUpdated:
+		return "ParticipantUpdated " + ev.Participant.Identity
+	case ParticipantLeft:
+		return "ParticipantLeft " + ev.Participant.Identity
+	case TrackPublished:
+		return "TrackPublished " + ev.Track.SID
+	case TrackMuted:
+		if ev.Muted {
+			return "TrackMuted " + ev.Track.SID + " true"
+		}
+		return "TrackMuted " + ev.Track.SID + " false"
+	case Speaking:
+		if ev.Speaking {
+			return "Speaking " + ev.Participant + " true"
+		}
+		return "Speaking " + ev.Participant + " false"
+	case ChatMessage:
+		return "ChatMessage " + ev.From.DisplayName() + " " + ev.Text
+	case Joined:
+		return "Joined"
+	case ConnectionState:
+		return "ConnectionState"
+	case Left:
+		return "Left"
+	}
+	return "?"
+}
+
+// waitGoroutines fails if goroutines started by the test outlive it.
+func waitGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines left running (was %d):\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

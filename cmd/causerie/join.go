@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	protoLogger "github.com/livekit/protocol/logger"
+
+	"causerie/client"
+	"causerie/client/livekit"
+	"causerie/media/playout"
+	"causerie/media/synth"
+	"causerie/ui/headless"
+	"causerie/ui/i18n"
+)
+
+// joinTimeout bounds connecting and entering the room: long enough for a
+// slow TURN/TLS path, short enough that a dead server is reported while
+// the user still waits for it.
+const joinTimeout = 20 * time.Second
+
+type joinFlags struct {
+	url, token, name string
+	camera, mic      string
+	headless         bool
+	duration         time.Duration
+	statsJSON        string
+	lang             string
+	verbose          bool
+}
+
+func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
+	var f joinFlags
+	fs := flag.NewFlagSet("causerie join", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.url, "url", "", "SFU address, ws(s):// or http(s)://")
+	fs.StringVar(&f.token, "token", "", "access token (JWT)")
+	fs.StringVar(&f.name, "name", "", "display name (when the token allows changing it)")
+	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic) or none")
+	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic) or none")
+	fs.BoolVar(&f.headless, "headless", false, "no window and no audio device (decoded audio goes to a null speaker)")
+	fs.DurationVar(&f.duration, "duration", 0, "leave after this long (0: stay until interrupted)")
+	fs.StringVar(&f.statsJSON, "stats-json", "", "write statistics as JSON to this file when leaving")
+	fs.StringVar(&f.lang, "lang", "", "language of messages: en or fr (default: from the environment)")
+	fs.BoolVar(&f.verbose, "verbose", false, "print the SFU library's logs to stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintln(stderr, p.T("cli.bad_flag", "detail", err))
+		return exitUsage
+	}
+	if f.lang != "" {
+		p = i18n.New(f.lang)
+	}
+	for _, req := range []struct{ name, v string }{{"url", f.url}, {"token", f.token}} {
+		if req.v == "" {
+			fmt.Fprintln(stderr, p.T("cli.missing_flag", "name", req.name))
+			return exitUsage
+		}
+	}
+	for _, dev := range []struct{ name, v string }{{"camera", f.camera}, {"mic", f.mic}} {
+		if dev.v != "test" && dev.v != "none" {
+			fmt.Fprintln(stderr, p.T("cli.bad_device", "name", dev.name, "value", dev.v))
+			return exitUsage
+		}
+	}
+
+	opts := livekit.Options{Name: f.name}
+	if f.verbose {
+		opts.Logger = protoLogger.GetLogger()
+	}
+	backend, err := livekit.New(f.url, f.token, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, p.Error(err))
+		return exitFailure
+	}
+	cfg := client.Config{Backend: backend}
+	speaker := playout.NewNull()
+	cfg.Speaker = speaker
+	if f.camera == "test" {
+		cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 30})
+		if err != nil {
+			fmt.Fprintln(stderr, p.Error(fmt.Errorf("%w: %v", client.ErrMediaDevice, err)))
+			return exitFailure
+		}
+		cfg.Camera = cam
+	}
+	if f.mic == "test" {
+		mic, err := synth.NewMic(synth.MicConfig{SampleRate: 48000, FrameSamples: 960})
+		if err != nil {
+			fmt.Fprintln(stderr, p.Error(fmt.Errorf("%w: %v", client.ErrMediaDevice, err)))
+			return exitFailure
+		}
+		cfg.Mic = mic
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	speakerCtx, stopSpeaker := context.WithCancel(context.Background())
+	speakerDone := make(chan struct{})
+	go func() { defer close(speakerDone); speaker.Run(speakerCtx) }()
+	defer func() { stopSpeaker(); <-speakerDone }()
+
+	sess := client.New(cfg)
+	logged := make(chan error, 1)
+	go func() { logged <- headless.Log(stdout, p, sess.Events()) }()
+
+	joinCtx, cancelJoin := context.WithTimeout(ctx, joinTimeout)
+	err = sess.Join(joinCtx)
+	cancelJoin()
+	if err != nil {
+		<-logged
+		fmt.Fprintln(stderr, p.Error(err))
+		return exitFailure
+	}
+
+	var timeout <-chan time.Time
+	if f.duration > 0 {
+		timer := time.NewTimer(f.duration)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	select {
+	case <-timeout:
+		sess.Leave()
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, p.T("cli.interrupted"))
+		sess.Leave()
+	case <-sess.Done():
+	}
+	endErr := <-logged
+
+	report := sess.Report(processStart)
+	report.Process = processUsage()
+	headless.Summary(stdout, p, sess.Self().DisplayName(), report)
+	status := exitOK
+	if f.statsJSON != "" {
+		if err := writeJSON(f.statsJSON, report); err != nil {
+			fmt.Fprintln(stderr, p.T("cli.stats_write", "file", f.statsJSON, "detail", err))
+			status = exitFailure
+		}
+	}
+	if endErr != nil {
+		fmt.Fprintln(stderr, p.Error(endErr))
+		return exitFailure
+	}
+	return status
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

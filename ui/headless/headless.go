@@ -1,0 +1,89 @@
+// Package headless is the front end of participants without a window: it
+// prints what happens in the meeting, one line an event, and a summary of
+// the statistics at the end.
+package headless
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"causerie/client"
+	"causerie/ui/i18n"
+)
+
+// Log prints the session's events to w until the stream closes and returns
+// the reason the session ended (nil after a requested leave).
+func Log(w io.Writer, p *i18n.Printer, events <-chan client.Event) error {
+	var end error
+	for ev := range events {
+		if line := describe(p, ev); line != "" {
+			fmt.Fprintf(w, "%s %s\n", time.Now().Format("15:04:05.000"), line)
+		}
+		if left, ok := ev.(client.Left); ok {
+			end = left.Err
+		}
+	}
+	return end
+}
+
+func describe(p *i18n.Printer, ev client.Event) string {
+	switch ev := ev.(type) {
+	case client.Joined:
+		return p.T("event.joined", "room", ev.Room, "name", ev.Self.DisplayName())
+	case client.ParticipantJoined:
+		return p.T("event.participant_joined", "name", ev.Participant.DisplayName())
+	case client.ParticipantLeft:
+		return p.T("event.participant_left", "name", ev.Participant.DisplayName())
+	case client.TrackSubscribed:
+		return p.T("event.track_subscribed", "kind", p.T("kind."+ev.Track.Kind.String()), "codec", ev.Track.Codec, "name", ev.Track.Participant)
+	case client.TrackMuted:
+		key := "event.unmuted"
+		if ev.Muted {
+			key = "event.muted"
+		}
+		return p.T(key, "kind", p.T("kind."+ev.Track.Kind.String()), "name", ev.Track.Participant)
+	case client.ChatMessage:
+		return p.T("event.chat", "name", ev.From.DisplayName(), "text", ev.Text)
+	case client.ConnectionState:
+		return p.T("event.connection", "state", p.T("state."+ev.State.String()))
+	case client.Error:
+		return p.Error(ev.Err)
+	case client.Left:
+		if ev.Err != nil {
+			return p.T("event.left_error", "reason", p.Error(ev.Err))
+		}
+		return p.T("event.left")
+	}
+	return ""
+}
+
+// Summary prints a short human account of a report.
+func Summary(w io.Writer, p *i18n.Printer, who string, r client.Report) {
+	fmt.Fprintln(w, p.T("summary.title", "name", who, "join", r.JoinMs, "duration", fmt.Sprintf("%.1f", r.DurationS)))
+	if v := r.Local.Video; v != nil {
+		fmt.Fprintln(w, "  "+p.T("summary.sent_video", "frames", v.FramesEncoded, "width", v.Width, "height", v.Height,
+			"codec", v.Codec, "encode", fmt.Sprintf("%.1f", v.EncodeMsP50)))
+	}
+	if a := r.Local.Audio; a != nil {
+		fmt.Fprintln(w, "  "+p.T("summary.sent_audio", "packets", a.PacketsSent, "codec", a.Codec))
+	}
+	for _, rr := range r.Remote {
+		name := rr.Name
+		if name == "" {
+			name = rr.Participant
+		}
+		if rr.Kind == "video" {
+			fmt.Fprintln(w, "  "+p.T("summary.received_video", "name", name, "frames", rr.FramesDecoded, "codec", rr.Codec,
+				"width", rr.Width, "height", rr.Height, "errors", rr.DecodeErrors, "lost", rr.PacketsLost,
+				"p50", fmt.Sprintf("%.0f", rr.LatencyMsP50), "p95", fmt.Sprintf("%.0f", rr.LatencyMsP95)))
+		} else {
+			fmt.Fprintln(w, "  "+p.T("summary.received_audio", "name", name, "packets", rr.PacketsReceived, "codec", rr.Codec,
+				"concealed", rr.ConcealedMs, "p50", fmt.Sprintf("%.0f", rr.LatencyMsP50), "p95", fmt.Sprintf("%.0f", rr.LatencyMsP95)))
+		}
+	}
+	if r.FirstRemoteVideoMs > 0 {
+		fmt.Fprintln(w, "  "+p.T("summary.first_video", "ms", r.FirstRemoteVideoMs))
+	}
+	fmt.Fprintln(w, "  "+p.T("summary.process", "cpu", fmt.Sprintf("%.1f", r.Process.CPUSeconds), "rss", fmt.Sprintf("%.0f", r.Process.MaxRSSMB)))
+}

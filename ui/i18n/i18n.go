@@ -1,0 +1,117 @@
+// Package i18n translates the strings users see. Messages live in
+// assets/translations as flat JSON objects (key → text with {name}
+// placeholders); every key exists in every language.
+package i18n
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"causerie/assets"
+	"causerie/client"
+)
+
+// Languages are the languages Causerie ships, the first being the fallback.
+var Languages = []string{"en", "fr"}
+
+// Printer renders messages in one language.
+type Printer struct {
+	lang     string
+	msgs     map[string]string
+	fallback map[string]string
+}
+
+// New returns a printer for lang ("fr", "fr_FR.UTF-8", "en-GB", …); an
+// empty or unknown language gets English.
+func New(lang string) *Printer {
+	base := strings.ToLower(lang)
+	if i := strings.IndexAny(base, "_-.@"); i >= 0 {
+		base = base[:i]
+	}
+	fallback := load(Languages[0])
+	msgs := fallback
+	chosen := Languages[0]
+	for _, l := range Languages {
+		if l == base {
+			msgs, chosen = load(l), l
+		}
+	}
+	return &Printer{lang: chosen, msgs: msgs, fallback: fallback}
+}
+
+// FromEnv picks the language as POSIX programs do: LC_ALL, then
+// LC_MESSAGES, then LANG.
+func FromEnv() *Printer {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := os.Getenv(v); l != "" && l != "C" && l != "POSIX" {
+			return New(l)
+		}
+	}
+	return New("")
+}
+
+// Lang is the language in use.
+func (p *Printer) Lang() string { return p.lang }
+
+// T renders key with its placeholders filled from args, given as name,
+// value pairs: T("join.failed", "reason", err).
+func (p *Printer) T(key string, args ...any) string {
+	s, ok := p.msgs[key]
+	if !ok {
+		if s, ok = p.fallback[key]; !ok {
+			s = key
+		}
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		s = strings.ReplaceAll(s, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
+	}
+	return s
+}
+
+// errorKeys maps the client's sentinels to their message keys, most
+// specific first.
+var errorKeys = []struct {
+	err error
+	key string
+}{
+	{client.ErrBadURL, "error.bad_url"},
+	{client.ErrTokenRefused, "error.token_refused"},
+	{client.ErrUnreachable, "error.unreachable"},
+	{client.ErrJoinFailed, "error.join_failed"},
+	{client.ErrConnectionLost, "error.connection_lost"},
+	{client.ErrRemoved, "error.removed"},
+	{client.ErrRoomClosed, "error.room_closed"},
+	{client.ErrDuplicateIdentity, "error.duplicate_identity"},
+	{client.ErrNotJoined, "error.not_joined"},
+	{client.ErrMediaDevice, "error.media_device"},
+}
+
+// Error renders an error for the user: one translated sentence for the
+// errors Causerie knows, then the technical detail.
+func (p *Printer) Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, e := range errorKeys {
+		if errors.Is(err, e.err) {
+			return p.T(e.key) + " (" + err.Error() + ")"
+		}
+	}
+	return p.T("error.unexpected", "detail", err.Error())
+}
+
+func load(lang string) map[string]string {
+	b, err := assets.Translations.ReadFile(path.Join("translations", lang+".json"))
+	if err != nil {
+		return map[string]string{}
+	}
+	m := map[string]string{}
+	if json.Unmarshal(b, &m) != nil {
+		return map[string]string{}
+	}
+	return m
+}
