@@ -15,18 +15,33 @@ const feedWait = 2 * time.Second
 // loop is the one goroutine that owns the session's state.
 func (s *Session) loop() {
 	var batch []BackendEvent
+	// giveUp runs while the backend tries to reconnect.
+	giveUp := time.NewTimer(s.cfg.ReconnectTimeout)
+	giveUp.Stop()
+	defer giveUp.Stop()
 	for {
 		select {
 		case <-s.leaveAsked:
 			s.teardown(nil)
 			return
+		case <-giveUp.C:
+			s.teardown(fmt.Errorf("%w: no answer from the server for %v", ErrConnectionLost, s.cfg.ReconnectTimeout))
+			return
 		case <-s.inbox.ready:
 		}
 		batch = s.inbox.take(batch)
 		for _, ev := range batch {
-			if end, ok := ev.(Ended); ok {
-				s.teardown(end.Err)
+			switch ev := ev.(type) {
+			case Ended:
+				s.teardown(ev.Err)
 				return
+			case ConnectionState:
+				switch ev.State {
+				case Reconnecting:
+					giveUp.Reset(s.cfg.ReconnectTimeout)
+				case Connected:
+					giveUp.Stop()
+				}
 			}
 			s.handle(ev)
 		}

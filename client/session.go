@@ -41,6 +41,11 @@ type Config struct {
 	Video VideoSettings
 	// AudioBitrate in bit/s, default 32000 (speech in Opus at 20 ms).
 	AudioBitrate int
+	// ReconnectTimeout is how long the session lets the backend try to
+	// restore a dropped connection before it gives up with
+	// ErrConnectionLost. Default 20 s: lksdk alone retries for about a
+	// minute, longer than anyone watches a frozen call.
+	ReconnectTimeout time.Duration
 	// OnVideoFrame, when set, receives each decoded remote picture on the
 	// track's decoding goroutine; the picture is reused after it returns.
 	OnVideoFrame func(participant, trackSID string, img *media.I420)
@@ -58,6 +63,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.AudioBitrate == 0 {
 		c.AudioBitrate = 32000
+	}
+	if c.ReconnectTimeout <= 0 {
+		c.ReconnectTimeout = 20 * time.Second
 	}
 }
 

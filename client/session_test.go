@@ -202,3 +202,27 @@ func waitGoroutines(t *testing.T, before int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestSessionGivesUpReconnecting(t *testing.T) {
+	fb := newFakeBackend()
+	s := New(Config{Backend: fb, ReconnectTimeout: 100 * time.Millisecond})
+	if err := s.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sink := <-fb.sink
+	// A reconnection that succeeds in time keeps the session.
+	sink.Post(ConnectionState{State: Reconnecting})
+	sink.Post(ConnectionState{State: Connected})
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-s.Done():
+		t.Fatal("session ended although the connection came back")
+	default:
+	}
+	// One that does not is given up.
+	sink.Post(ConnectionState{State: Reconnecting})
+	evs := collect(t, s)
+	if left := evs[len(evs)-1].(Left); !errors.Is(left.Err, ErrConnectionLost) {
+		t.Fatalf("Left.Err = %v", left.Err)
+	}
+}

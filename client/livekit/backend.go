@@ -65,6 +65,9 @@ func New(serverURL, token string, opts Options) (*Backend, error) {
 	if opts.Logger == nil {
 		opts.Logger = protoLogger.GetDiscardLogger()
 	}
+	// lksdk hands pion a logger of its own package-wide one, not the
+	// room's: without this, pion's info lines reach stderr.
+	lksdk.SetLogger(opts.Logger)
 	if opts.ProbeTimeout <= 0 {
 		opts.ProbeTimeout = 3 * time.Second
 	}

@@ -115,12 +115,43 @@ func TestTwoParticipants(t *testing.T) {
 			"--camera", "test", "--mic", "test", "--duration", "10s",
 			"--stats-json", filepath.Join(dir, name+".json"))
 	}
+	// Carol joins late with no devices: the SFU must obtain keyframes from
+	// the senders for her (PLI → forced keyframe), since their encoders
+	// make none on their own for 10 s.
+	time.Sleep(4 * time.Second)
+	carolToken, err := srv.Token("e2e", "carol", "Carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol := causerie(t, nil, "join", "--url", srv.URL, "--token", carolToken, "--headless",
+		"--camera", "none", "--mic", "none", "--duration", "4s", "--stats-json", filepath.Join(dir, "carol.json"))
+	if code := carol.wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("carol exited %d\nstdout:\n%s\nstderr:\n%s", code, &carol.stdout, &carol.stderr)
+	}
 	for i, p := range procs {
 		if code := p.wait(t, 60*time.Second); code != 0 {
 			t.Fatalf("%s exited %d\nstdout:\n%s\nstderr:\n%s", names[i], code, &p.stdout, &p.stderr)
 		}
 		t.Logf("%s:\n%s", names[i], &p.stdout)
 	}
+	late := readReport(t, filepath.Join(dir, "carol.json"))
+	if late.Local.Video != nil || late.Local.Audio != nil {
+		t.Errorf("carol sent media with --camera none --mic none: %+v", late.Local)
+	}
+	videos := 0
+	for _, rr := range late.Remote {
+		if rr.Kind == "video" {
+			videos++
+			if rr.FramesDecoded < 60 || rr.DecodeErrors != 0 {
+				t.Errorf("carol: video from %s: %+v", rr.Participant, rr)
+			}
+		}
+	}
+	if wait := late.FirstRemoteVideoMs - late.JoinMs; videos != 2 || wait > 1500 {
+		t.Errorf("carol: %d videos, first picture %d ms after joining; want 2 within 1500 ms", videos, wait)
+	}
+	t.Logf("carol: join %d ms, first picture %d ms after joining", late.JoinMs, late.FirstRemoteVideoMs-late.JoinMs)
+
 	for i, name := range names {
 		r := readReport(t, filepath.Join(dir, name+".json"))
 		other := names[1-i]
@@ -142,6 +173,9 @@ func TestTwoParticipants(t *testing.T) {
 		var video, audio *client.RemoteReport
 		for k := range r.Remote {
 			rr := &r.Remote[k]
+			if rr.Participant == "carol" {
+				t.Errorf("%s: received a track from carol, who publishes none", name)
+			}
 			if rr.Participant != other {
 				t.Errorf("%s: track from unexpected %q", name, rr.Participant)
 			}
@@ -241,7 +275,7 @@ func TestServerDies(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	srv.Kill()
-	code := p.wait(t, 90*time.Second)
+	code := p.wait(t, 45*time.Second)
 	if code != exitFailure || !strings.Contains(p.stderr.String(), "connection to the meeting was lost") {
 		t.Fatalf("exit %d, stderr:\n%s", code, &p.stderr)
 	}

@@ -32,8 +32,8 @@ const (
 	restartRun = 4
 )
 
-// Buffer reorders the RTP packets of one stream. The zero value is not
-// usable; create one with New. A Buffer is not safe for concurrent use: the
+// Buffer reorders the RTP packets of one stream. The zero value is an empty
+// buffer of DefaultCapacity. A Buffer is not safe for concurrent use: the
 // receive path that owns it must serialise Push and the consumer calls.
 //
 // Before the first Push nothing is expected; the first packet pushed
@@ -66,12 +66,25 @@ func New(capacity int) *Buffer {
 		capacity = DefaultCapacity
 	}
 	capacity = min(capacity, maxCapacity)
+	b := &Buffer{}
+	b.alloc(capacity)
+	return b
+}
+
+// alloc allocates the ring for capacity (1..maxCapacity) packets, rounded
+// up to a power of two so that a slot index is a mask, not a division.
+func (b *Buffer) alloc(capacity int) {
 	n := 1 << bits.Len(uint(capacity-1))
-	return &Buffer{slots: make([]slot, n), mask: uint64(n - 1)}
+	b.slots, b.mask = make([]slot, n), uint64(n-1)
 }
 
 // Cap returns the number of packets the buffer can hold.
-func (b *Buffer) Cap() int { return len(b.slots) }
+func (b *Buffer) Cap() int {
+	if b.slots == nil {
+		return DefaultCapacity
+	}
+	return len(b.slots)
+}
 
 // Len returns the number of packets buffered.
 func (b *Buffer) Len() int { return b.count }
@@ -93,6 +106,9 @@ func (b *Buffer) Push(p *rtp.Packet, arrival time.Time) PushResult {
 	}
 	b.stats.Received++
 	if !b.started {
+		if b.slots == nil {
+			b.alloc(DefaultCapacity)
+		}
 		b.started = true
 		b.restart(p, arrival)
 		return Accepted

@@ -24,6 +24,11 @@ const (
 	// keyframeRequestInterval spaces our PLIs: a keyframe takes at least
 	// one RTT plus an encode to arrive, asking again sooner only adds load.
 	keyframeRequestInterval = 300 * time.Millisecond
+	// minContentSize: pictures smaller than this in both directions are
+	// the tiny blank keyframes an SFU writes when a track is muted or
+	// closed (LiveKit sends an 8×6 VP8 keyframe); they are decoded but do
+	// not change the resolution we report.
+	minContentSize = 16
 )
 
 // VideoStats are the counters of one received video track.
@@ -59,9 +64,9 @@ type Video struct {
 	dec   *vpx.Decoder
 
 	frames, errs, keyframes atomic.Uint64
-	size                          atomic.Uint64 // width<<32 | height
-	first                         atomic.Int64  // unix ns of the first decoded frame
-	latency                       *stats.Window
+	size                    atomic.Uint64 // width<<32 | height
+	first                   atomic.Int64  // unix ns of the first decoded frame
+	latency                 *stats.Window
 
 	stop     context.CancelFunc
 	loopDone chan struct{}
@@ -205,7 +210,9 @@ func (v *Video) decode(frame []byte, key bool, img *media.I420) error {
 	if key {
 		v.keyframes.Add(1)
 	}
-	v.size.Store(uint64(img.Width)<<32 | uint64(img.Height))
+	if img.Width >= minContentSize || img.Height >= minContentSize {
+		v.size.Store(uint64(img.Width)<<32 | uint64(img.Height))
+	}
 	if ms, ok := synth.ReadStamp(img); ok {
 		if d := now.UnixMilli() - ms; d >= 0 && d < 10_000 {
 			v.latency.Add(float64(d))

@@ -92,7 +92,8 @@ func (v *Video) Run(ctx context.Context) error {
 	defer v.close()
 	img := media.NewI420(v.cfg.Width, v.cfg.Height)
 	var out []byte
-	var lastKeyframe time.Time
+	var lastKeyframe, first time.Time
+	lastPTS := int64(-1)
 	appliedKbps := int64(v.cfg.BitrateKbps)
 	frameDur := time.Second / time.Duration(v.cfg.FPS)
 	for {
@@ -116,8 +117,14 @@ func (v *Video) Run(ctx context.Context) error {
 			force = true
 			v.keyframeWanted.Store(false)
 		}
+		// pts counts the capture clock in the encoder's 90 kHz time base,
+		// from which libvpx's rate control learns the real frame rate.
+		if first.IsZero() {
+			first = captured
+		}
+		pts := max(lastPTS+1, int64(captured.Sub(first))*vpx.TimeBase/int64(time.Second))
+		lastPTS = pts
 		start := time.Now()
-		pts := captured.UnixMicro()
 		frame, key, err := v.enc.Encode(img, pts, force, out[:0])
 		if err != nil {
 			return fmt.Errorf("send: encode: %w", err)

@@ -13,7 +13,7 @@ import (
 // (see Stamp), so that a receiver can compute capture-to-display latency
 // from the decoded picture alone.
 //
-// A Camera is not safe for concurrent use.
+// Create a Camera with NewCamera; it is not safe for concurrent use.
 type Camera struct {
 	w, h, fps int
 	now       func() time.Time

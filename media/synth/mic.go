@@ -50,7 +50,7 @@ const (
 // start + i/SampleRate, where start is the time of the first ReadFrame, and
 // the burst starts at the first sample captured at or after a whole second.
 //
-// A Mic is not safe for concurrent use.
+// Create a Mic with NewMic; it is not safe for concurrent use.
 type Mic struct {
 	rate, frame int
 	now         func() time.Time

@@ -38,7 +38,8 @@ const (
 // so a burst near the start is found, but a stream joined in the middle of
 // a burst does not report a false onset.
 //
-// An OnsetDetector is not safe for concurrent use.
+// Create an OnsetDetector with NewOnsetDetector; it is not safe for
+// concurrent use.
 type OnsetDetector struct {
 	rate       int
 	window     int   // samples per window

@@ -65,17 +65,29 @@ func TestOnsetOnePerBurst(t *testing.T) {
 }
 
 func TestOnsetPrecision(t *testing.T) {
-	// Whatever the sample clock's phase to the second, the onset is within
-	// a sample or two of it; ±2 ms is the acceptance bound.
-	for _, lead := range []time.Duration{7 * time.Millisecond, 19*time.Millisecond + 7*time.Microsecond, 313 * time.Millisecond, 999 * time.Millisecond} {
+	// The onset is the first sample above -40 dBFS: the burst's first
+	// sample if the tone's phase there is already past about 6.5 µs, else
+	// the next one, 20.8 µs later. Sweep the burst's position across the
+	// 1 ms energy window, including its last samples, where the window
+	// holding the onset stays below the threshold and the next one
+	// triggers.
+	const bound = 30 * time.Microsecond
+	var leads []time.Duration
+	for k := range 40 {
+		leads = append(leads, 7*time.Millisecond+time.Duration(k)*25*time.Microsecond+3*time.Microsecond)
+	}
+	leads = append(leads, 7*time.Millisecond+958*time.Microsecond, 313*time.Millisecond, 999*time.Millisecond)
+	for _, lead := range leads {
 		first := wholeSecond.Add(-lead)
 		pcm := micSignal(t, first, 2*time.Second)
 		onsets := feed(pcm, first, 960)
-		if len(onsets) == 0 {
-			t.Fatalf("lead %v: no onset", lead)
+		if len(onsets) != 2 {
+			t.Fatalf("lead %v: %d onsets, want 2", lead, len(onsets))
 		}
-		if d := onsets[0].Sub(wholeSecond); d < 0 || d > 100*time.Microsecond {
-			t.Fatalf("lead %v: onset %v from the second, want within 100µs after", lead, d)
+		for i, o := range onsets {
+			if d := o.Sub(wholeSecond.Add(time.Duration(i) * time.Second)); d < 0 || d > bound {
+				t.Fatalf("lead %v: onset %d %v from the second, want within %v after", lead, i, d, bound)
+			}
 		}
 	}
 }

@@ -32,8 +32,6 @@ func benchEncode(b *testing.B, codec Codec, w, h, kbps int) {
 			b.Fatal(err)
 		}
 	}
-	cfg := enc.Config()
-	b.Logf("%s %dx%d: speed %d threads %d", codec, w, h, cfg.Speed, cfg.Threads)
 	total := 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

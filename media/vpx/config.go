@@ -6,10 +6,10 @@ import "fmt"
 // libvpx's: nothing in a call needs more, and rejecting early gives a clear
 // error instead of a late allocation failure inside the codec.
 const (
-	MaxDimension  = 4096   // pixels, either axis
+	MaxDimension  = 4096   // pixels, either axis; decoders enforce it too
 	MaxFPS        = 120    // frames per second
-	MinBitrate    = 30     // kbps; below this VP8 cannot hold even QVGA
-	MaxBitrate    = 100000 // kbps
+	MinBitrate    = 30     // kbps; a conferencing floor, not a codec limit
+	MaxBitrate    = 100000 // kbps; also catches bits/s passed by mistake
 	MaxThreads    = 16
 	maxSpeedVP8   = 16 // VP8E_SET_CPUUSED range is -16..16
 	maxSpeedVP9   = 9  // and -9..9 for VP9
@@ -17,6 +17,11 @@ const (
 )
 
 // EncoderConfig describes the stream an Encoder produces.
+//
+// Speed is passed to libvpx as cpu-used. For VP8 a negative value fixes the
+// speed level (-6 is the default, see defaults.go) while a positive one
+// lets libvpx adapt the level to the measured encode time; for VP9 higher
+// is faster. Threads is libvpx's g_threads.
 type EncoderConfig struct {
 	Codec         Codec // VP8 normally; VP9 is supported (used by tests/benchmarks to produce VP9 streams)
 	Width, Height int   // even, 2..MaxDimension
@@ -62,7 +67,7 @@ func (c EncoderConfig) withDefaults() EncoderConfig {
 		c.Speed = defaultSpeed(c.Codec, c.Width, c.Height)
 	}
 	if c.Threads == 0 {
-		c.Threads = defaultThreads(c.Codec, c.Width, c.Height)
+		c.Threads = defaultThreads
 	}
 	return c
 }

@@ -75,14 +75,31 @@ vpx_codec_err_t cz_dec_init(cz_dec *d, int vp9, unsigned int threads) {
 	vpx_codec_dec_cfg_t cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.threads = threads;
+	d->vp9 = vp9;
 	return vpx_codec_dec_init(&d->ctx, cz_iface(vp9, 0), &cfg, 0);
 }
 
 // cz_dec_decode decodes one compressed frame. The data is consumed
 // synchronously (no input fragments, no frame-parallel mode), so libvpx does
 // not read the caller's buffer after returning.
-vpx_codec_err_t cz_dec_decode(cz_dec *d, const uint8_t *data, size_t size) {
+//
+// Frames whose header announces a picture wider or taller than max_dim are
+// refused before libvpx allocates frame buffers for them: a 14-byte VP8
+// header can otherwise claim 16383x16383 and cost gigabytes.
+vpx_codec_err_t cz_dec_decode(cz_dec *d, const uint8_t *data, size_t size,
+                              unsigned int max_dim) {
+	vpx_codec_stream_info_t si;
+
 	d->iter = NULL;
+	d->oversize_w = d->oversize_h = 0;
+	memset(&si, 0, sizeof(si));
+	si.sz = sizeof(si);
+	if (vpx_codec_peek_stream_info(cz_iface(d->vp9, 0), data, (unsigned int)size, &si) == VPX_CODEC_OK &&
+	    (si.w > max_dim || si.h > max_dim)) {
+		d->oversize_w = si.w;
+		d->oversize_h = si.h;
+		return VPX_CODEC_UNSUP_BITSTREAM;
+	}
 	return vpx_codec_decode(&d->ctx, data, (unsigned int)size, NULL, 0);
 }
 

@@ -30,6 +30,9 @@ typedef struct cz_enc {
 typedef struct cz_dec {
 	vpx_codec_ctx_t ctx;
 	vpx_codec_iter_t iter;
+	int vp9;
+	// Set by cz_dec_decode when it refused a frame for its size.
+	unsigned int oversize_w, oversize_h;
 } cz_dec;
 
 vpx_codec_iface_t *cz_iface(int vp9, int encoder);
@@ -41,7 +44,8 @@ vpx_codec_err_t cz_enc_encode(cz_enc *e, uint8_t *y, uint8_t *u, uint8_t *v,
                               unsigned long duration, long flags);
 int cz_enc_next(cz_enc *e);
 vpx_codec_err_t cz_dec_init(cz_dec *d, int vp9, unsigned int threads);
-vpx_codec_err_t cz_dec_decode(cz_dec *d, const uint8_t *data, size_t size);
+vpx_codec_err_t cz_dec_decode(cz_dec *d, const uint8_t *data, size_t size,
+                              unsigned int max_dim);
 vpx_image_t *cz_dec_last(cz_dec *d);
 int cz_dec_corrupted(cz_dec *d);
 const char *cz_error_detail(vpx_codec_ctx_t *ctx);

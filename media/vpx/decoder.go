@@ -27,7 +27,7 @@ type Decoder struct {
 
 // NewDecoder creates a decoder for the given codec.
 func NewDecoder(c Codec) (*Decoder, error) {
-	return newDecoder(c, decoderThreads(c))
+	return newDecoder(c, decoderThreads)
 }
 
 func newDecoder(c Codec, threads int) (*Decoder, error) {
@@ -53,10 +53,13 @@ func newDecoder(c Codec, threads int) (*Decoder, error) {
 // reusing its memory.
 //
 // It returns ok=false with a nil error when the input produced no picture
-// to show (a hidden VP9 frame). Empty, truncated or garbage input, input of
-// the other codec, and frames that depend on a damaged reference return an
-// error wrapping ErrCorruptFrame and leave dst's contents unspecified; the
-// decoder recovers at the next keyframe.
+// to show (a hidden VP9 frame). These return an error wrapping
+// ErrCorruptFrame and leave dst's contents unspecified: empty, truncated or
+// garbage input; input of the other codec; keyframes larger than
+// MaxDimension on either axis (a guard against memory exhaustion by a
+// hostile sender); pictures that are not 4:2:0 8-bit (VP9 profiles 1-3);
+// and frames predicted from a damaged reference. The decoder stays usable
+// and recovers at the next keyframe.
 func (d *Decoder) Decode(frame []byte, dst *media.I420) (ok bool, err error) {
 	if d.c == nil {
 		return false, ErrClosed
@@ -70,7 +73,12 @@ func (d *Decoder) Decode(frame []byte, dst *media.I420) (ok bool, err error) {
 	if len(frame) > maxFrameBytes {
 		return false, fmt.Errorf("%w: %d bytes exceeds %d", ErrCorruptFrame, len(frame), maxFrameBytes)
 	}
-	rc := C.cz_dec_decode(d.c, (*C.uint8_t)(unsafe.Pointer(&frame[0])), C.size_t(len(frame)))
+	rc := C.cz_dec_decode(d.c, (*C.uint8_t)(unsafe.Pointer(&frame[0])), C.size_t(len(frame)), MaxDimension)
+	if d.c.oversize_w != 0 || d.c.oversize_h != 0 {
+		err := fmt.Errorf("%w: %s picture %dx%d exceeds %d", ErrCorruptFrame, d.codec, d.c.oversize_w, d.c.oversize_h, MaxDimension)
+		runtime.KeepAlive(d)
+		return false, err
+	}
 	if rc != C.VPX_CODEC_OK {
 		kind := ErrCorruptFrame
 		if rc == C.VPX_CODEC_MEM_ERROR {

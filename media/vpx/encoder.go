@@ -40,9 +40,9 @@ const (
 	// Drop frames when the buffer falls below 30% rather than letting
 	// latency grow: in a call a skipped frame is better than a late one.
 	dropFrameThreshold = 30
-	// VP9 adaptive quantization mode 3 is cyclic refresh: it refreshes a
-	// band of blocks every frame, which both improves quality of static
-	// background and heals loss damage without keyframes.
+	// VP9 adaptive quantization mode 3 is cyclic refresh: each frame
+	// spends extra bits on a rotating band of blocks, so static background
+	// converges to good quality without periodic large frames.
 	vp9AQCyclicRefresh = 3
 )
 
@@ -74,8 +74,9 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 
 	vp9 := C.int(cfg.Codec.isVP9())
 	if rc := C.cz_enc_defaults(c, vp9); rc != C.VPX_CODEC_OK {
+		err := e.codecErr("default config", rc)
 		e.Close()
-		return nil, fmt.Errorf("%w: default config: %s", ErrCodec, describe(&c.ctx, rc))
+		return nil, err
 	}
 	e.fillConfig()
 	if rc := C.cz_enc_init(c, vp9); rc != C.VPX_CODEC_OK {
@@ -104,10 +105,11 @@ func (e *Encoder) fillConfig() {
 	cfg.g_lag_in_frames = 0
 	cfg.g_pass = C.VPX_RC_ONE_PASS
 	if e.cfg.Codec == VP8 {
-		// Error-resilient VP8 resets entropy contexts per frame, so a lost
-		// packet damages one frame instead of every frame until the next
-		// keyframe. VP9's equivalent mode costs far more bits and the
-		// engine only decodes VP9, so it stays off there.
+		// Error-resilient VP8 does not carry entropy-coder probability
+		// updates from frame to frame, so the frames after a lost one
+		// still parse; their prediction stays damaged only until a
+		// keyframe. VP9's error-resilient mode also switches off other
+		// coding tools, and the engine does not send VP9, so it stays off.
 		cfg.g_error_resilient = C.VPX_ERROR_RESILIENT_DEFAULT
 	}
 	cfg.rc_end_usage = C.VPX_CBR
@@ -128,50 +130,48 @@ func (e *Encoder) fillConfig() {
 	cfg.kf_max_dist = C.uint(keyframeEvery * e.cfg.FPS)
 }
 
-// applyControls sets the codec controls that are not part of the config.
-func (e *Encoder) applyControls() error {
-	ctls := []struct {
-		name  string
-		id    C.int
-		value int
-	}{
+// control is one codec control to set after initialisation.
+type control struct {
+	name  string
+	id    C.int
+	value int
+}
+
+// controls lists the codec controls that are not part of the config.
+func (e *Encoder) controls() []control {
+	ctls := []control{
 		{"cpu-used", C.VP8E_SET_CPUUSED, e.cfg.Speed},
 		// The static threshold turns on libvpx's encode-breakout test,
 		// which skips residual coding for blocks whose prediction error is
-		// already below a quantizer-derived level: a large saving on the
-		// mostly static background of a webcam picture. 1 enables the test
-		// without raising its floor, which would smear low-contrast detail.
+		// already small: a large saving on the mostly static background of
+		// a webcam picture. The effective threshold is the larger of this
+		// value and one derived from the quantizer, so 1 enables the test
+		// without raising its floor (which would smear low-contrast detail).
 		{"static-threshold", C.VP8E_SET_STATIC_THRESHOLD, 1},
 		// Cap keyframes at half the optimal buffer so the bitrate spike of
 		// a PLI-triggered keyframe does not stall the pacer.
 		{"max-intra-rate", C.VP8E_SET_MAX_INTRA_BITRATE_PCT, maxIntraPct(e.cfg.FPS)},
 	}
 	if e.cfg.Codec == VP8 {
-		ctls = append(ctls, []struct {
-			name  string
-			id    C.int
-			value int
-		}{
-			// Cameras and capture pipelines already denoise; the VP8
-			// temporal denoiser would cost CPU for little gain.
-			{"noise-sensitivity", C.VP8E_SET_NOISE_SENSITIVITY, 0},
-			{"token-partitions", C.VP8E_SET_TOKEN_PARTITIONS, vp8TokenPartitions},
-		}...)
-	} else {
-		ctls = append(ctls, []struct {
-			name  string
-			id    C.int
-			value int
-		}{
-			{"noise-sensitivity", C.VP9E_SET_NOISE_SENSITIVITY, 0},
-			{"aq-mode", C.VP9E_SET_AQ_MODE, vp9AQCyclicRefresh},
-			// Row multithreading parallelises within a tile, so threads
-			// help even at widths that allow few tile columns.
-			{"row-mt", C.VP9E_SET_ROW_MT, 1},
-			{"tile-columns", C.VP9E_SET_TILE_COLUMNS, log2(e.cfg.Threads)},
-		}...)
+		return append(ctls,
+			// The temporal denoiser costs CPU on every frame, and webcam
+			// pipelines already denoise.
+			control{"noise-sensitivity", C.VP8E_SET_NOISE_SENSITIVITY, 0},
+			control{"token-partitions", C.VP8E_SET_TOKEN_PARTITIONS, vp8TokenPartitions},
+		)
 	}
-	for _, ctl := range ctls {
+	return append(ctls,
+		control{"noise-sensitivity", C.VP9E_SET_NOISE_SENSITIVITY, 0},
+		control{"aq-mode", C.VP9E_SET_AQ_MODE, vp9AQCyclicRefresh},
+		// Row multithreading parallelises within a tile, so extra threads
+		// help even at widths that allow few tile columns.
+		control{"row-mt", C.VP9E_SET_ROW_MT, 1},
+		control{"tile-columns", C.VP9E_SET_TILE_COLUMNS, log2(e.cfg.Threads)},
+	)
+}
+
+func (e *Encoder) applyControls() error {
+	for _, ctl := range e.controls() {
 		if rc := C.cz_control(&e.c.ctx, ctl.id, C.int(ctl.value)); rc != C.VPX_CODEC_OK {
 			return fmt.Errorf("set %s=%d: %w", ctl.name, ctl.value, e.codecErr("control", rc))
 		}

@@ -16,12 +16,19 @@ import (
 // the reason the session ended (nil after a requested leave).
 func Log(w io.Writer, p *i18n.Printer, events <-chan client.Event) error {
 	var end error
+	joined := false
 	for ev := range events {
+		switch ev := ev.(type) {
+		case client.Joined:
+			joined = true
+		case client.Left:
+			end = ev.Err
+			if !joined {
+				continue // never in the room: the caller reports why
+			}
+		}
 		if line := describe(p, ev); line != "" {
 			fmt.Fprintf(w, "%s %s\n", time.Now().Format("15:04:05.000"), line)
-		}
-		if left, ok := ev.(client.Left); ok {
-			end = left.Err
 		}
 	}
 	return end

@@ -1,0 +1,275 @@
+package receive
+
+import (
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"causerie/media"
+	"causerie/media/opus"
+	"causerie/media/synth"
+	"causerie/media/vpx"
+)
+
+// fakeTrack replays prepared packets as a remote track would deliver them.
+type fakeTrack struct {
+	pkts      chan *rtp.Packet
+	keyframes atomic.Int32
+}
+
+func newFakeTrack(pkts []*rtp.Packet) *fakeTrack {
+	t := &fakeTrack{pkts: make(chan *rtp.Packet, len(pkts))}
+	for _, p := range pkts {
+		t.pkts <- p
+	}
+	return t
+}
+
+func (t *fakeTrack) ReadRTP() (*rtp.Packet, error) {
+	p, ok := <-t.pkts
+	if !ok {
+		return nil, errors.New("track ended")
+	}
+	return p, nil
+}
+
+func (t *fakeTrack) RequestKeyframe() { t.keyframes.Add(1) }
+
+// vp8Stream encodes n frames of the synthetic camera, stamped with times
+// just before now, and packetises them as a browser would (1200-byte RTP
+// payloads). Frames listed in keyframes are forced keyframes.
+func vp8Stream(t *testing.T, n int, keyframes ...int) [][]*rtp.Packet {
+	t.Helper()
+	cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: 640, Height: 360, FPS: 30, BitrateKbps: 800})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	pz := rtp.NewPacketizer(1200, 96, 0x1234, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	img := media.NewI420(640, 360)
+	start := time.Now().Add(-3 * time.Second) // captured in the past, as received frames are
+	var frames [][]*rtp.Packet
+	for i := range n {
+		force := false
+		for _, k := range keyframes {
+			force = force || k == i
+		}
+		cam.Draw(img, start.Add(time.Duration(i)*time.Second/30))
+		data, _, err := enc.Encode(img, int64(i)*vpx.TimeBase/30, force, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, pz.Packetize(data, 3000))
+	}
+	return frames
+}
+
+func runVideo(t *testing.T, pkts []*rtp.Packet, wantFrames uint64) (*Video, *fakeTrack) {
+	t.Helper()
+	track := newFakeTrack(pkts)
+	v, err := NewVideo("vp8", track, VideoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Start()
+	close(track.pkts)
+	<-v.Done()
+	deadline := time.Now().Add(3 * time.Second)
+	for v.Stats().FramesDecoded < wantFrames && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Let the loop give up on anything still incomplete.
+	time.Sleep(3 * maxFrameWait)
+	v.Close()
+	return v, track
+}
+
+func flatten(frames [][]*rtp.Packet) []*rtp.Packet {
+	var out []*rtp.Packet
+	for _, f := range frames {
+		out = append(out, f...)
+	}
+	return out
+}
+
+func TestVideoReceiveClean(t *testing.T) {
+	frames := vp8Stream(t, 60)
+	v, _ := runVideo(t, flatten(frames), 60)
+	st := v.Stats()
+	if st.FramesDecoded != 60 || st.DecodeErrors != 0 || st.PacketsLost != 0 || st.Width != 640 || st.Height != 360 {
+		t.Fatalf("stats %+v", st)
+	}
+	if st.LatencySamples != 60 {
+		t.Fatalf("barcode read on %d of 60 frames", st.LatencySamples)
+	}
+}
+
+func TestVideoReceiveReorderAndDuplicates(t *testing.T) {
+	frames := vp8Stream(t, 40)
+	pkts := flatten(frames)
+	// After the first frame, swap neighbours and repeat every tenth packet.
+	mixed := append([]*rtp.Packet(nil), frames[0]...)
+	for i := len(frames[0]); i+1 < len(pkts); i += 2 {
+		mixed = append(mixed, pkts[i+1], pkts[i])
+		if i%10 == 0 {
+			mixed = append(mixed, pkts[i])
+		}
+	}
+	if (len(pkts)-len(frames[0]))%2 == 1 {
+		mixed = append(mixed, pkts[len(pkts)-1])
+	}
+	v, _ := runVideo(t, mixed, 40)
+	if st := v.Stats(); st.FramesDecoded != 40 || st.DecodeErrors != 0 || st.PacketsLost != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestVideoReceiveLossWaitsForKeyframe(t *testing.T) {
+	frames := vp8Stream(t, 60, 30)
+	frames[10] = frames[10][1:] // lose the first packet of a delta frame
+	v, track := runVideo(t, flatten(frames), 40)
+	st := v.Stats()
+	// Frames 10 to 29 cannot be decoded without the lost data: they are
+	// dropped (not decoded into garbage) until the keyframe at 30.
+	if st.FramesDecoded != 40 || st.DecodeErrors != 0 {
+		t.Fatalf("decoded %d frames with %d errors, want 40 and 0", st.FramesDecoded, st.DecodeErrors)
+	}
+	if st.PacketsLost == 0 || track.keyframes.Load() == 0 {
+		t.Fatalf("lost %d packets, %d keyframe requests: want both > 0", st.PacketsLost, track.keyframes.Load())
+	}
+	if st.Keyframes != 2 {
+		t.Fatalf("%d keyframes decoded, want 2", st.Keyframes)
+	}
+}
+
+func TestVideoRejectsUnknownCodec(t *testing.T) {
+	if _, err := NewVideo("h265", newFakeTrack(nil), VideoOptions{}); !errors.Is(err, ErrCodec) {
+		t.Fatalf("err = %v, want ErrCodec", err)
+	}
+}
+
+// opusStream encodes n 20 ms frames of the synthetic microphone starting
+// at first, as RTP packets.
+func opusStream(t *testing.T, first time.Time, n int) []*rtp.Packet {
+	t.Helper()
+	mic, err := synth.NewMic(synth.MicConfig{SampleRate: 48000, FrameSamples: 960})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := opus.NewEncoder(32000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, opus.FrameSamples)
+	var pkts []*rtp.Packet
+	for i := range n {
+		mic.Fill(pcm, first.Add(time.Duration(i)*20*time.Millisecond))
+		data, err := enc.Encode(pcm, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(1000 + i),
+			Timestamp: uint32(i * 960), SSRC: 0x5678}, Payload: append([]byte(nil), data...)})
+	}
+	return pkts
+}
+
+// feedAndPull plays pkts through a in real order: each packet arrives
+// just before the playout clock would need it, with two frames of
+// prebuffer, and frames are pulled at first + i×20 ms + delay.
+func feedAndPull(t *testing.T, a *Audio, track *fakeTrack, pkts []*rtp.Packet, pulls int, first time.Time, delay time.Duration) {
+	t.Helper()
+	pcm := make([]int16, opus.FrameSamples)
+	sent := 0
+	send := func(n int) {
+		for ; sent < min(n, len(pkts)); sent++ {
+			track.pkts <- pkts[sent]
+		}
+		for deadline := time.Now().Add(time.Second); a.Stats().PacketsReceived < uint64(sent); {
+			if time.Now().After(deadline) {
+				t.Fatalf("feeder stuck at %d of %d packets", a.Stats().PacketsReceived, sent)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	send(prebufferPackets)
+	for i := range pulls {
+		send(i + 1 + prebufferPackets)
+		a.Pull(pcm, first.Add(time.Duration(i)*20*time.Millisecond+delay))
+	}
+}
+
+func TestAudioReceiveFECAndLatency(t *testing.T) {
+	// Three seconds starting 100 ms before a whole second: three bursts.
+	first := time.Now().Truncate(time.Second).Add(time.Second - 100*time.Millisecond)
+	pkts := opusStream(t, first, 150)
+	lostSeq := pkts[70].SequenceNumber
+	pkts = append(pkts[:70], pkts[71:]...) // one packet lost
+	track := &fakeTrack{pkts: make(chan *rtp.Packet)}
+	a, err := NewAudio("opus", track, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Start()
+	defer func() { close(track.pkts); <-a.Done() }()
+	// Play each frame 60 ms after it was captured.
+	feedAndPull(t, a, track, pkts, 148, first, 60*time.Millisecond)
+	st := a.Stats()
+	if st.PacketsReceived != 149 || st.Decoded != 147 || st.FECRecovered != 1 || st.PacketsLost != 1 || st.DecodeErrors != 0 {
+		t.Fatalf("stats %+v (lost packet %d)", st, lostSeq)
+	}
+	// The onset is heard after the playout delay plus Opus's 6.5 ms look-ahead.
+	if st.LatencySamples != 3 || st.LatencyMsP50 < 60 || st.LatencyMsP50 > 75 {
+		t.Fatalf("latency p50 %.1f ms over %d bursts, want 3 bursts at 60–75 ms", st.LatencyMsP50, st.LatencySamples)
+	}
+}
+
+func TestAudioReceiveConcealsUnderrun(t *testing.T) {
+	first := time.Now()
+	track := &fakeTrack{pkts: make(chan *rtp.Packet)}
+	a, err := NewAudio("opus", track, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Start()
+	defer func() { close(track.pkts); <-a.Done() }()
+	feedAndPull(t, a, track, opusStream(t, first, 10), 20, first, 0) // ten frames more than were sent
+	st := a.Stats()
+	// After the last packet the sender is taken as silent once
+	// pauseAfterMissing frames were concealed: no endless concealment.
+	if st.Decoded != 10 || st.ConcealedMs != (pauseAfterMissing-1)*20 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func BenchmarkVideoDepacketizeDecode(b *testing.B) {
+	t := &testing.T{}
+	frames := vp8Stream(t, 60, 0)
+	v, err := NewVideo("vp8", newFakeTrack(nil), VideoOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	img := &media.I420{}
+	var buf []byte
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f := frames[i%len(frames)]
+		if i%len(frames) == 0 {
+			f = frames[0]
+		}
+		var key bool
+		buf, key = v.depacketize(f, buf[:0])
+		if err := v.decode(buf, key, img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
