@@ -36,8 +36,11 @@ run: build sfu
 vet: deps
 	$(GO) vet ./...
 
+# Everything once, then the packages that own goroutines and locks again
+# under the race detector (the end-to-end tests run as they ship).
 test: deps sfu vet
 	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 15m ./client/ ./media/... ./ui/...
 
 bench: deps
 	scripts/bench.sh

@@ -24,7 +24,10 @@ type VideoConfig struct {
 	BitrateKbps        int
 	// MinKeyframeInterval spaces keyframes the SFU asks for: a burst of
 	// PLIs (several subscribers joining, a lossy link) yields one
-	// keyframe, not a burst of them. Default 500 ms.
+	// keyframe, not a burst of them. Requests within it after a keyframe
+	// are dropped. Default 500 ms: longer than the 300 ms after which our
+	// own receive path repeats a request, so a lost keyframe is sent again
+	// at a later repeat.
 	MinKeyframeInterval time.Duration
 }
 
@@ -46,7 +49,8 @@ type Video struct {
 	cfg  VideoConfig
 	enc  *vpx.Encoder
 
-	keyframeWanted atomic.Bool
+	keyframeWanted atomic.Bool // asked by the SFU, rate-limited
+	keyframeNeeded atomic.Bool // the stream (re)starts: never rate-limited
 	muted          atomic.Bool
 	bitrate        atomic.Int64 // kbps asked for, applied between frames
 
@@ -67,7 +71,7 @@ func NewVideo(src media.VideoSource, cfg VideoConfig, sink FrameSink) (*Video, e
 	}
 	v := &Video{src: src, sink: sink, cfg: cfg, enc: enc, encodeMs: stats.NewWindow(4096)}
 	v.bitrate.Store(int64(cfg.BitrateKbps))
-	v.keyframeWanted.Store(true)
+	v.keyframeNeeded.Store(true)
 	return v, nil
 }
 
@@ -79,7 +83,7 @@ func (v *Video) RequestKeyframe() { v.keyframeWanted.Store(true) }
 // keyframe so receivers need not ask for one.
 func (v *Video) SetMuted(m bool) {
 	if v.muted.Swap(m) && !m {
-		v.keyframeWanted.Store(true)
+		v.keyframeNeeded.Store(true)
 	}
 }
 
@@ -112,10 +116,12 @@ func (v *Video) Run(ctx context.Context) error {
 				appliedKbps = kbps
 			}
 		}
-		force := false
-		if v.keyframeWanted.Load() && captured.Sub(lastKeyframe) >= v.cfg.MinKeyframeInterval {
+		force := v.keyframeNeeded.Swap(false)
+		if v.keyframeWanted.Swap(false) && captured.Sub(lastKeyframe) >= v.cfg.MinKeyframeInterval {
+			// A request sooner than that after a keyframe comes from the
+			// same loss (or the same joining subscriber) that keyframe
+			// answers; if it did not, the receiver asks again.
 			force = true
-			v.keyframeWanted.Store(false)
 		}
 		// pts counts the capture clock in the encoder's 90 kHz time base,
 		// from which libvpx's rate control learns the real frame rate.

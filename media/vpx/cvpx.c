@@ -84,8 +84,11 @@ vpx_codec_err_t cz_dec_init(cz_dec *d, int vp9, unsigned int threads) {
 // not read the caller's buffer after returning.
 //
 // Frames whose header announces a picture wider or taller than max_dim are
-// refused before libvpx allocates frame buffers for them: a 14-byte VP8
-// header can otherwise claim 16383x16383 and cost gigabytes.
+// refused before libvpx allocates frame buffers for them: a 10-byte VP8
+// keyframe header can otherwise claim 16383x16383 and cost over a gigabyte.
+// Only keyframes (and VP9 intra-only frames) state their size in a way
+// vpx_codec_peek_stream_info reads; a VP9 inter frame that rescales is not
+// caught here.
 vpx_codec_err_t cz_dec_decode(cz_dec *d, const uint8_t *data, size_t size,
                               unsigned int max_dim) {
 	vpx_codec_stream_info_t si;

@@ -17,24 +17,36 @@ import (
 func Log(w io.Writer, p *i18n.Printer, events <-chan client.Event) error {
 	var end error
 	joined := false
+	names := map[string]string{} // identity → display name, for events that carry only the identity
 	for ev := range events {
 		switch ev := ev.(type) {
+		case client.ParticipantJoined:
+			names[ev.Participant.Identity] = ev.Participant.DisplayName()
+		case client.ParticipantUpdated:
+			names[ev.Participant.Identity] = ev.Participant.DisplayName()
 		case client.Joined:
 			joined = true
+			names[ev.Self.Identity] = ev.Self.DisplayName()
 		case client.Left:
 			end = ev.Err
 			if !joined {
 				continue // never in the room: the caller reports why
 			}
 		}
-		if line := describe(p, ev); line != "" {
+		if line := describe(p, ev, names); line != "" {
 			fmt.Fprintf(w, "%s %s\n", time.Now().Format("15:04:05.000"), line)
 		}
 	}
 	return end
 }
 
-func describe(p *i18n.Printer, ev client.Event) string {
+func describe(p *i18n.Printer, ev client.Event, names map[string]string) string {
+	name := func(identity string) string {
+		if n := names[identity]; n != "" {
+			return n
+		}
+		return identity
+	}
 	switch ev := ev.(type) {
 	case client.Joined:
 		return p.T("event.joined", "room", ev.Room, "name", ev.Self.DisplayName())
@@ -43,13 +55,13 @@ func describe(p *i18n.Printer, ev client.Event) string {
 	case client.ParticipantLeft:
 		return p.T("event.participant_left", "name", ev.Participant.DisplayName())
 	case client.TrackSubscribed:
-		return p.T("event.track_subscribed", "kind", p.T("kind."+ev.Track.Kind.String()), "codec", ev.Track.Codec, "name", ev.Track.Participant)
+		return p.T("event.track_subscribed", "kind", p.T("kind."+ev.Track.Kind.String()), "codec", ev.Track.Codec, "name", name(ev.Track.Participant))
 	case client.TrackMuted:
 		key := "event.unmuted"
 		if ev.Muted {
 			key = "event.muted"
 		}
-		return p.T(key, "kind", p.T("kind."+ev.Track.Kind.String()), "name", ev.Track.Participant)
+		return p.T(key, "kind", p.T("kind."+ev.Track.Kind.String()), "name", name(ev.Track.Participant))
 	case client.ChatMessage:
 		return p.T("event.chat", "name", ev.From.DisplayName(), "text", ev.Text)
 	case client.ConnectionState:

@@ -1,0 +1,77 @@
+package i18n
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"causerie/client"
+)
+
+var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
+
+// Every message exists in every language, with the same placeholders, so
+// no user ever sees a key or an unfilled {name}.
+func TestCatalogsComplete(t *testing.T) {
+	ref := load(Languages[0])
+	if len(ref) == 0 {
+		t.Fatal("no English catalog")
+	}
+	for _, lang := range Languages[1:] {
+		other := load(lang)
+		for k, v := range ref {
+			tr, ok := other[k]
+			if !ok {
+				t.Errorf("%s: missing %q", lang, k)
+				continue
+			}
+			a, b := placeholder.FindAllString(v, -1), placeholder.FindAllString(tr, -1)
+			slices.Sort(a)
+			slices.Sort(b)
+			if !slices.Equal(a, b) {
+				t.Errorf("%s: %q has placeholders %v, English %v", lang, k, b, a)
+			}
+		}
+		for k := range other {
+			if _, ok := ref[k]; !ok {
+				t.Errorf("%s: %q is not in English", lang, k)
+			}
+		}
+	}
+}
+
+func TestLanguageChoice(t *testing.T) {
+	for in, want := range map[string]string{"": "en", "fr": "fr", "fr_FR.UTF-8": "fr", "fr-CA": "fr", "en_GB": "en", "de_DE": "en", "FR": "fr"} {
+		if got := New(in).Lang(); got != want {
+			t.Errorf("New(%q).Lang() = %q, want %q", in, got, want)
+		}
+	}
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "fr_BE.UTF-8")
+	t.Setenv("LANG", "en_US.UTF-8")
+	if got := FromEnv().Lang(); got != "fr" {
+		t.Errorf("LC_MESSAGES=fr_BE: %q", got)
+	}
+}
+
+func TestErrorsAreTranslated(t *testing.T) {
+	fr := New("fr")
+	for _, e := range errorKeys {
+		wrapped := fmt.Errorf("context: %w", e.err)
+		msg := fr.Error(wrapped)
+		if strings.Contains(msg, e.key) || msg == fr.T("error.unexpected", "detail", wrapped.Error()) {
+			t.Errorf("%v: not translated: %q", e.err, msg)
+		}
+	}
+	if got := fr.Error(client.ErrTokenRefused); !strings.HasPrefix(got, "Le serveur a refusé le jeton") {
+		t.Errorf("French refused token: %q", got)
+	}
+	if got := New("en").Error(fmt.Errorf("odd")); !strings.HasPrefix(got, "Something went wrong: odd") {
+		t.Errorf("unknown error: %q", got)
+	}
+	if got := New("en").T("event.chat", "name", "Ana", "text", "salut"); got != "Ana: salut" {
+		t.Errorf("placeholders: %q", got)
+	}
+}
