@@ -302,12 +302,7 @@ func (s *Session) SetMicMuted(muted bool) error {
 	if tx == nil {
 		return fmt.Errorf("%w: no microphone", ErrMediaDevice)
 	}
-	tx.SetMuted(muted)
-	if err := track.SetMuted(muted); err != nil {
-		return err
-	}
-	s.Post(localMute{sid: track.SID(), muted: muted})
-	return nil
+	return s.setMuted(tx, track, muted)
 }
 
 // SetCameraMuted turns the camera stream off or on.
@@ -318,6 +313,12 @@ func (s *Session) SetCameraMuted(muted bool) error {
 	if tx == nil {
 		return fmt.Errorf("%w: no camera", ErrMediaDevice)
 	}
+	return s.setMuted(tx, track, muted)
+}
+
+// setMuted stops the sender first, so nothing is encoded for a track the
+// SFU already shows as muted, then tells the SFU and the front ends.
+func (s *Session) setMuted(tx interface{ SetMuted(bool) }, track LocalTrack, muted bool) error {
 	tx.SetMuted(muted)
 	if err := track.SetMuted(muted); err != nil {
 		return err

@@ -135,30 +135,31 @@ func trackOf(pub lksdk.TrackPublication, owner string) client.Track {
 	return t
 }
 
+// sources pairs LiveKit's track sources with the client's.
+var sources = []struct {
+	proto livekit.TrackSource
+	src   client.Source
+}{
+	{livekit.TrackSource_CAMERA, client.SourceCamera},
+	{livekit.TrackSource_MICROPHONE, client.SourceMicrophone},
+	{livekit.TrackSource_SCREEN_SHARE, client.SourceScreenShare},
+	{livekit.TrackSource_SCREEN_SHARE_AUDIO, client.SourceScreenAudio},
+}
+
 func sourceOf(s livekit.TrackSource) client.Source {
-	switch s {
-	case livekit.TrackSource_CAMERA:
-		return client.SourceCamera
-	case livekit.TrackSource_MICROPHONE:
-		return client.SourceMicrophone
-	case livekit.TrackSource_SCREEN_SHARE:
-		return client.SourceScreenShare
-	case livekit.TrackSource_SCREEN_SHARE_AUDIO:
-		return client.SourceScreenAudio
+	for _, m := range sources {
+		if m.proto == s {
+			return m.src
+		}
 	}
 	return client.SourceUnknown
 }
 
 func sourceProto(s client.Source) livekit.TrackSource {
-	switch s {
-	case client.SourceCamera:
-		return livekit.TrackSource_CAMERA
-	case client.SourceMicrophone:
-		return livekit.TrackSource_MICROPHONE
-	case client.SourceScreenShare:
-		return livekit.TrackSource_SCREEN_SHARE
-	case client.SourceScreenAudio:
-		return livekit.TrackSource_SCREEN_SHARE_AUDIO
+	for _, m := range sources {
+		if m.src == s {
+			return m.proto
+		}
 	}
 	return livekit.TrackSource_UNKNOWN
 }

@@ -16,7 +16,6 @@ import (
 	"causerie/client/livekit"
 	"causerie/client/livekit/lkserver"
 	"causerie/media/playout"
-	"causerie/media/synth"
 	"causerie/ui/headless"
 	"causerie/ui/i18n"
 )
@@ -120,13 +119,9 @@ func demoSession(srv *lkserver.Server, room, name string, speaker client.Speaker
 	if err != nil {
 		return nil, err
 	}
-	cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 30})
-	if err != nil {
+	cfg := client.Config{Backend: backend, Speaker: speaker}
+	if err := openDevices(&cfg, "test", "test"); err != nil {
 		return nil, err
 	}
-	mic, err := synth.NewMic(synth.MicConfig{SampleRate: 48000, FrameSamples: 960})
-	if err != nil {
-		return nil, err
-	}
-	return client.New(client.Config{Backend: backend, Camera: cam, Mic: mic, Speaker: speaker}), nil
+	return client.New(cfg), nil
 }

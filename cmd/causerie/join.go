@@ -17,7 +17,6 @@ import (
 	"causerie/client"
 	"causerie/client/livekit"
 	"causerie/media/playout"
-	"causerie/media/synth"
 	"causerie/ui/headless"
 	"causerie/ui/i18n"
 )
@@ -86,21 +85,9 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	cfg := client.Config{Backend: backend}
 	speaker := playout.NewNull()
 	cfg.Speaker = speaker
-	if f.camera == "test" {
-		cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 30})
-		if err != nil {
-			fmt.Fprintln(stderr, p.Error(fmt.Errorf("%w: %v", client.ErrMediaDevice, err)))
-			return exitFailure
-		}
-		cfg.Camera = cam
-	}
-	if f.mic == "test" {
-		mic, err := synth.NewMic(synth.MicConfig{SampleRate: 48000, FrameSamples: 960})
-		if err != nil {
-			fmt.Fprintln(stderr, p.Error(fmt.Errorf("%w: %v", client.ErrMediaDevice, err)))
-			return exitFailure
-		}
-		cfg.Mic = mic
+	if err := openDevices(&cfg, f.camera, f.mic); err != nil {
+		fmt.Fprintln(stderr, p.Error(err))
+		return exitFailure
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

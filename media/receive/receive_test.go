@@ -44,16 +44,25 @@ func (t *fakeTrack) RequestKeyframe() { t.keyframes.Add(1) }
 // payloads). Frames listed in keyframes are forced keyframes.
 func vp8Stream(t *testing.T, n int, keyframes ...int) [][]*rtp.Packet {
 	t.Helper()
+	return videoStream(t, vpx.VP8, n, keyframes...)
+}
+
+func videoStream(t *testing.T, codec vpx.Codec, n int, keyframes ...int) [][]*rtp.Packet {
+	t.Helper()
 	cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: 640, Height: 360, FPS: 30, BitrateKbps: 800})
+	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: codec, Width: 640, Height: 360, FPS: 30, BitrateKbps: 800})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer enc.Close()
-	pz := rtp.NewPacketizer(1200, 96, 0x1234, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	var payloader rtp.Payloader = &codecs.VP8Payloader{EnablePictureID: true}
+	if codec == vpx.VP9 {
+		payloader = &codecs.VP9Payloader{}
+	}
+	pz := rtp.NewPacketizer(1200, 96, 0x1234, payloader, rtp.NewRandomSequencer(), 90000)
 	img := media.NewI420(640, 360)
 	start := time.Now().Add(-3 * time.Second) // captured in the past, as received frames are
 	var frames [][]*rtp.Packet
@@ -74,8 +83,13 @@ func vp8Stream(t *testing.T, n int, keyframes ...int) [][]*rtp.Packet {
 
 func runVideo(t *testing.T, pkts []*rtp.Packet, wantFrames uint64) (*Video, *fakeTrack) {
 	t.Helper()
+	return runCodec(t, "vp8", pkts, wantFrames)
+}
+
+func runCodec(t *testing.T, codec string, pkts []*rtp.Packet, wantFrames uint64) (*Video, *fakeTrack) {
+	t.Helper()
 	track := newFakeTrack(pkts)
-	v, err := NewVideo("vp8", track, VideoOptions{})
+	v, err := NewVideo(codec, track, VideoOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +123,16 @@ func TestVideoReceiveClean(t *testing.T) {
 	}
 	if st.LatencySamples != 60 {
 		t.Fatalf("barcode read on %d of 60 frames", st.LatencySamples)
+	}
+}
+
+// VP9 is what Visio's browsers send.
+func TestVideoReceiveVP9(t *testing.T) {
+	frames := videoStream(t, vpx.VP9, 60)
+	v, _ := runCodec(t, "vp9", flatten(frames), 60)
+	st := v.Stats()
+	if st.FramesDecoded != 60 || st.DecodeErrors != 0 || st.Width != 640 || st.Height != 360 || st.LatencySamples != 60 {
+		t.Fatalf("stats %+v", st)
 	}
 }
 
