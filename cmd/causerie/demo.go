@@ -77,7 +77,7 @@ func runDemo(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		}
 		sessions[i] = s
 		logs.Add(1)
-		go func() { defer logs.Done(); _ = headless.Log(stdout, p, s.Events()) }()
+		go func() { defer logs.Done(); _ = headless.Log(stdout, p, name, s.Events()) }()
 		joinCtx, cancel := context.WithTimeout(ctx, joinTimeout)
 		err = s.Join(joinCtx)
 		cancel()

@@ -99,7 +99,7 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 
 	sess := client.New(cfg)
 	logged := make(chan error, 1)
-	go func() { logged <- headless.Log(stdout, p, sess.Events()) }()
+	go func() { logged <- headless.Log(stdout, p, "", sess.Events()) }()
 
 	joinCtx, cancelJoin := context.WithTimeout(ctx, joinTimeout)
 	err = sess.Join(joinCtx)

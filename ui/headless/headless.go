@@ -13,8 +13,13 @@ import (
 )
 
 // Log prints the session's events to w until the stream closes and returns
-// the reason the session ended (nil after a requested leave).
-func Log(w io.Writer, p *i18n.Printer, events <-chan client.Event) error {
+// the reason the session ended (nil after a requested leave). who, when
+// not empty, prefixes each line: several sessions may share w.
+func Log(w io.Writer, p *i18n.Printer, who string, events <-chan client.Event) error {
+	prefix := ""
+	if who != "" {
+		prefix = "[" + who + "] "
+	}
 	var end error
 	joined := false
 	names := map[string]string{} // identity → display name, for events that carry only the identity
@@ -34,7 +39,7 @@ func Log(w io.Writer, p *i18n.Printer, events <-chan client.Event) error {
 			}
 		}
 		if line := describe(p, ev, names); line != "" {
-			fmt.Fprintf(w, "%s %s\n", time.Now().Format("15:04:05.000"), line)
+			fmt.Fprintf(w, "%s %s%s\n", time.Now().Format("15:04:05.000"), prefix, line)
 		}
 	}
 	return end

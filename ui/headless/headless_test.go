@@ -18,7 +18,7 @@ func TestLogDescribesEventsInOrder(t *testing.T) {
 	events <- client.Left{Err: client.ErrRemoved}
 	close(events)
 	var out bytes.Buffer
-	err := Log(&out, i18n.New("fr"), events)
+	err := Log(&out, i18n.New("fr"), "", events)
 	if err != client.ErrRemoved {
 		t.Fatalf("Log returned %v", err)
 	}
@@ -42,7 +42,7 @@ func TestLogSilentWhenNeverJoined(t *testing.T) {
 	events <- client.Left{Err: client.ErrUnreachable}
 	close(events)
 	var out bytes.Buffer
-	if err := Log(&out, i18n.New("en"), events); err != client.ErrUnreachable || out.Len() != 0 {
+	if err := Log(&out, i18n.New("en"), "", events); err != client.ErrUnreachable || out.Len() != 0 {
 		t.Fatalf("err %v, output %q", err, &out)
 	}
 }
