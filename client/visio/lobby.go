@@ -101,22 +101,12 @@ func (c *Client) WaitInLobby(ctx context.Context, roomID, username string, onSta
 		}
 		return LiveKitCredentials{}, fmt.Errorf("%w after %v", ErrLobbyTimeout, c.lobbyMax)
 	}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	failures := 0
 	for {
 		next := time.Now().Add(c.poll)
 		st, err := c.RequestEntry(wctx, roomID, username)
 		switch {
-		case wctx.Err() != nil:
-			return stop()
-		case err != nil:
-			if !transient(err) || failures >= lobbyRetries {
-				return LiveKitCredentials{}, err
-			}
-			failures++
-		default:
+		case err == nil:
 			failures = 0
 			onStatus(st)
 			switch st.Status {
@@ -125,12 +115,17 @@ func (c *Client) WaitInLobby(ctx context.Context, roomID, username string, onSta
 			case Denied:
 				return LiveKitCredentials{}, fmt.Errorf("%w (room %s)", ErrDenied, roomID)
 			}
+		case wctx.Err() != nil:
+			return stop()
+		case !transient(err) || failures >= lobbyRetries:
+			return LiveKitCredentials{}, err
+		default:
+			failures++
 		}
-		timer.Reset(max(time.Until(next), 0))
 		select {
 		case <-wctx.Done():
 			return stop()
-		case <-timer.C:
+		case <-time.After(time.Until(next)):
 		}
 	}
 }

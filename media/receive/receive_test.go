@@ -42,12 +42,12 @@ func (t *fakeTrack) RequestKeyframe() { t.keyframes.Add(1) }
 // vp8Stream encodes n frames of the synthetic camera, stamped with times
 // just before now, and packetises them as a browser would (1200-byte RTP
 // payloads). Frames listed in keyframes are forced keyframes.
-func vp8Stream(t *testing.T, n int, keyframes ...int) [][]*rtp.Packet {
+func vp8Stream(t testing.TB, n int, keyframes ...int) [][]*rtp.Packet {
 	t.Helper()
 	return videoStream(t, vpx.VP8, n, keyframes...)
 }
 
-func videoStream(t *testing.T, codec vpx.Codec, n int, keyframes ...int) [][]*rtp.Packet {
+func videoStream(t testing.TB, codec vpx.Codec, n int, keyframes ...int) [][]*rtp.Packet {
 	t.Helper()
 	cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 30})
 	if err != nil {
@@ -275,8 +275,7 @@ func TestAudioReceiveConcealsUnderrun(t *testing.T) {
 }
 
 func BenchmarkVideoDepacketizeDecode(b *testing.B) {
-	t := &testing.T{}
-	frames := vp8Stream(t, 60, 0)
+	frames := vp8Stream(b, 60, 0)
 	v, err := NewVideo("vp8", newFakeTrack(nil), VideoOptions{})
 	if err != nil {
 		b.Fatal(err)
