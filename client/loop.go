@@ -202,6 +202,9 @@ func (s *Session) closeReceiver(r *receiver) {
 
 // teardown stops the media, leaves the room and ends the session.
 func (s *Session) teardown(err error) {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	s.stopMedia()
 	s.senders.Wait()
 	s.cfg.Backend.Leave()

@@ -94,6 +94,7 @@ type Session struct {
 	audioTx  *send.Audio
 	camTrack LocalTrack
 	micTrack LocalTrack
+	closing  bool // teardown started: no new senders
 
 	senders    sync.WaitGroup
 	stopMedia  context.CancelFunc
@@ -275,7 +276,15 @@ func (w *sinkSwitch) write(frame []byte, d time.Duration, level uint8) error {
 	return fn(frame, d, level)
 }
 
+// runSender starts a sender goroutine, unless the session is already
+// tearing down (a Leave during publishing): teardown waits for every
+// sender it let start.
 func (s *Session) runSender(run func(context.Context) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return
+	}
 	s.senders.Add(1)
 	go func() {
 		defer s.senders.Done()

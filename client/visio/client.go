@@ -321,7 +321,7 @@ func statusKind(status int, notFound error) error {
 		return notFound
 	case status == http.StatusBadRequest:
 		return ErrProtocol
-	case status >= 500:
+	case status >= 600:
 		return ErrServer
 	}
 	return nil

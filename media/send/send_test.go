@@ -147,3 +147,25 @@ func TestLevel(t *testing.T) {
 		t.Fatalf("levels %d %d %d, want 0 127 12", Level(full), Level(make([]int16, 960)), Level(quarter))
 	}
 }
+
+// A camera that cannot honour the requested format delivers pictures of
+// another size: the encoder follows them.
+func TestVideoFollowsSourceSize(t *testing.T) {
+	cam, err := synth.NewCamera(synth.CameraConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{stop: cancel, limit: 10, after: map[int]func(){}}
+	v, err := NewVideo(&fastCamera{cam: cam, t: time.Now()}, VideoConfig{Width: 640, Height: 360, FPS: 30, BitrateKbps: 500}, rec.write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := v.Stats(); st.FramesEncoded != 10 || st.Width != 320 || st.Height != 180 || !rec.frames[0].key {
+		t.Fatalf("stats %+v, first frame key %v", st, rec.frames[0].key)
+	}
+}

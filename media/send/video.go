@@ -53,6 +53,7 @@ type Video struct {
 	keyframeNeeded atomic.Bool // the stream (re)starts: never rate-limited
 	muted          atomic.Bool
 	bitrate        atomic.Int64 // kbps asked for, applied between frames
+	width, height  atomic.Int32 // of the encoder, which follows the source
 
 	frames, keyframes, bytes atomic.Uint64
 	encodeMs                 *stats.Window
@@ -64,12 +65,10 @@ func NewVideo(src media.VideoSource, cfg VideoConfig, sink FrameSink) (*Video, e
 	if cfg.MinKeyframeInterval <= 0 {
 		cfg.MinKeyframeInterval = 500 * time.Millisecond
 	}
-	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: cfg.Width, Height: cfg.Height,
-		FPS: cfg.FPS, BitrateKbps: cfg.BitrateKbps})
-	if err != nil {
-		return nil, fmt.Errorf("send: video encoder: %w", err)
+	v := &Video{src: src, sink: sink, cfg: cfg, encodeMs: stats.NewWindow(4096)}
+	if err := v.openEncoder(cfg.Width, cfg.Height, cfg.BitrateKbps); err != nil {
+		return nil, err
 	}
-	v := &Video{src: src, sink: sink, cfg: cfg, enc: enc, encodeMs: stats.NewWindow(4096)}
 	v.bitrate.Store(int64(cfg.BitrateKbps))
 	v.keyframeNeeded.Store(true)
 	return v, nil
@@ -110,6 +109,14 @@ func (v *Video) Run(ctx context.Context) error {
 		}
 		if v.muted.Load() {
 			continue
+		}
+		if img.Width != int(v.width.Load()) || img.Height != int(v.height.Load()) {
+			// The source changed format (or never had the one configured):
+			// a VP8 stream changes size only at a keyframe.
+			if err := v.openEncoder(img.Width, img.Height, int(appliedKbps)); err != nil {
+				return err
+			}
+			v.keyframeNeeded.Store(true)
 		}
 		if kbps := v.bitrate.Load(); kbps != appliedKbps {
 			if err := v.enc.SetBitrate(int(kbps)); err == nil {
@@ -152,11 +159,27 @@ func (v *Video) Run(ctx context.Context) error {
 	}
 }
 
+// openEncoder (re)creates the encoder for pictures of width×height.
+func (v *Video) openEncoder(width, height, kbps int) error {
+	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: width, Height: height,
+		FPS: v.cfg.FPS, BitrateKbps: kbps})
+	if err != nil {
+		return fmt.Errorf("send: video encoder %d×%d: %w", width, height, err)
+	}
+	if v.enc != nil {
+		v.enc.Close()
+	}
+	v.enc = enc
+	v.width.Store(int32(width))
+	v.height.Store(int32(height))
+	return nil
+}
+
 func (v *Video) close() { v.closeOnce.Do(v.enc.Close) }
 
 // Stats reports what was sent so far.
 func (v *Video) Stats() VideoStats {
 	p := v.encodeMs.Percentiles(50, 95)
 	return VideoStats{Codec: "vp8", FramesEncoded: v.frames.Load(), Keyframes: v.keyframes.Load(),
-		Bytes: v.bytes.Load(), Width: v.cfg.Width, Height: v.cfg.Height, EncodeMsP50: p[0], EncodeMsP95: p[1]}
+		Bytes: v.bytes.Load(), Width: int(v.width.Load()), Height: int(v.height.Load()), EncodeMsP50: p[0], EncodeMsP95: p[1]}
 }

@@ -153,18 +153,27 @@ func (s *Server) Kill() {
 	<-s.done
 }
 
-// Stop ends the server, politely first, and removes its files.
+// Stop ends the server and removes its files. livekit-server takes a first
+// interrupt as "drain": it then waits, in 5 s steps, for rooms to empty,
+// and rooms outlive their last participant for a while; a second
+// interrupt makes it stop at once, closing what is left.
 func (s *Server) Stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-s.done:
-		case <-time.After(5 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
+	if s.cmd.Process != nil && !s.interrupt(200*time.Millisecond) && !s.interrupt(5*time.Second) {
+		_ = s.cmd.Process.Kill()
+		<-s.done
 	}
 	os.RemoveAll(s.dir)
+}
+
+// interrupt signals the server and tells whether it exited within wait.
+func (s *Server) interrupt(wait time.Duration) bool {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+		return true
+	case <-time.After(wait):
+		return false
+	}
 }
 
 func freePorts(n int) ([]int, error) {
