@@ -26,6 +26,8 @@ type Backend interface {
 	SendChat(text string) (string, error)
 	// SendData sends an application packet on a topic.
 	SendData(topic string, payload []byte, reliable bool) error
+	// SendReaction sends an emoji reaction (one of Reactions) to the room.
+	SendReaction(emoji string) error
 	// Leave disconnects. It is safe to call more than once.
 	Leave()
 }

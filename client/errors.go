@@ -26,6 +26,8 @@ var (
 	ErrDuplicateIdentity = errors.New("client: joined elsewhere with the same identity")
 	// ErrNotJoined: a command was given to a session that is not in a room.
 	ErrNotJoined = errors.New("client: not in a room")
+	// ErrBadReaction: a reaction not among Reactions.
+	ErrBadReaction = errors.New("client: unknown reaction")
 	// ErrMediaDevice: a capture source failed.
 	ErrMediaDevice = errors.New("client: media device failed")
 )

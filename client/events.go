@@ -15,6 +15,11 @@ const (
 	Video
 )
 
+// Reactions are the emoji names Visio's browsers send and show, in the
+// order of their reaction bar.
+var Reactions = []string{"thumbs-up", "thumbs-down", "clapping-hands", "red-heart",
+	"face-with-tears-of-joy", "face-with-open-mouth", "party-popper", "folded-hands"}
+
 func (k Kind) String() string {
 	if k == Video {
 		return "video"
@@ -114,6 +119,11 @@ type (
 		Text string
 		Time time.Time
 	}
+	// Reaction is an emoji reaction sent to the room (by us or another).
+	Reaction struct {
+		From  Participant
+		Emoji string
+	}
 	// DataMessage is an application packet other than chat.
 	DataMessage struct {
 		From    string
@@ -138,6 +148,7 @@ func (TrackUnsubscribed) event()  {}
 func (TrackMuted) event()         {}
 func (Speaking) event()           {}
 func (ChatMessage) event()        {}
+func (Reaction) event()           {}
 func (DataMessage) event()        {}
 func (ConnectionState) event()    {}
 func (Error) event()              {}

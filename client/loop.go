@@ -120,6 +120,11 @@ func (s *Session) handle(ev BackendEvent) {
 			ev.From = p
 		}
 		s.emit(ev)
+	case Reaction:
+		if p, ok := s.participants[ev.From.Identity]; ok && ev.From.Name == "" {
+			ev.From = p
+		}
+		s.emit(ev)
 	case Event:
 		s.emit(ev)
 	}

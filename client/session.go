@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -354,6 +355,24 @@ func (s *Session) SendChat(text string) error {
 		return err
 	}
 	s.Post(ChatMessage{ID: id, From: s.self, Text: text, Time: time.Now()})
+	return nil
+}
+
+// SendReaction sends one of Reactions to the room; the session's own
+// Reaction event follows.
+func (s *Session) SendReaction(emoji string) error {
+	if !slices.Contains(Reactions, emoji) {
+		return fmt.Errorf("%w: %q", ErrBadReaction, emoji)
+	}
+	select {
+	case <-s.done:
+		return ErrNotJoined
+	default:
+	}
+	if err := s.cfg.Backend.SendReaction(emoji); err != nil {
+		return err
+	}
+	s.Post(Reaction{From: s.Self(), Emoji: emoji})
 	return nil
 }
 

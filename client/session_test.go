@@ -38,6 +38,7 @@ func (f *fakeBackend) SendChat(text string) (string, error) {
 	return "id-" + text, nil
 }
 func (f *fakeBackend) SendData(string, []byte, bool) error { return nil }
+func (f *fakeBackend) SendReaction(string) error           { return nil }
 func (f *fakeBackend) Leave() {
 	select {
 	case <-f.left:

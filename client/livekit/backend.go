@@ -5,6 +5,7 @@ package livekit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -146,8 +147,9 @@ func (b *Backend) Leave() {
 	})
 }
 
-// SendChat implements client.Backend: a text stream on lk.chat, as
-// LiveKit's chat components send it.
+// SendChat implements client.Backend as LiveKit's chat components do: a
+// text stream on lk.chat, and the same message as a legacy packet marked
+// ignoreLegacy for clients that do not read streams (those that do drop it).
 func (b *Backend) SendChat(text string) (string, error) {
 	if b.room == nil {
 		return "", client.ErrNotJoined
@@ -156,7 +158,26 @@ func (b *Backend) SendChat(text string) (string, error) {
 	if info == nil {
 		return "", fmt.Errorf("%w: chat not sent", client.ErrNotJoined)
 	}
+	legacy, err := json.Marshal(legacyChat{ID: info.Id, Timestamp: info.Timestamp, Message: text, IgnoreLegacy: true})
+	if err != nil {
+		return "", err
+	}
+	if err := b.SendData(LegacyChatTopic, legacy, true); err != nil {
+		return "", err
+	}
 	return info.Id, nil
+}
+
+// SendReaction implements client.Backend with La Suite Meet's packet.
+func (b *Backend) SendReaction(emoji string) error {
+	payload, err := json.Marshal(struct {
+		Type string       `json:"type"`
+		Data reactionData `json:"data"`
+	}{reactionReceived, reactionData{Emoji: emoji}})
+	if err != nil {
+		return err
+	}
+	return b.SendData("", payload, true)
 }
 
 // SendData implements client.Backend.

@@ -2,6 +2,7 @@ package livekit
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/livekit/protocol/livekit"
@@ -97,6 +98,20 @@ type legacyChat struct {
 	IgnoreLegacy bool   `json:"ignoreLegacy"`
 }
 
+// notification is La Suite Meet's in-room message: a reliable data packet
+// with no topic (frontend: src/features/notifications).
+type notification struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// Notification types.
+const reactionReceived = "reactionReceived"
+
+type reactionData struct {
+	Emoji string `json:"emoji"`
+}
+
 // dataEvent turns a received packet into an event. Legacy chat packets
 // whose sender also sends the lk.chat stream (ignoreLegacy) are dropped so
 // each message shows once.
@@ -113,6 +128,16 @@ func dataEvent(pkt lksdk.DataPacket, params lksdk.DataReceiveParams) (client.Bac
 				return nil, false
 			}
 			return client.ChatMessage{ID: m.ID, From: from, Text: m.Message, Time: time.UnixMilli(m.Timestamp)}, true
+		}
+		if p.Topic == "" {
+			var n notification
+			if json.Unmarshal(p.Payload, &n) == nil && n.Type == reactionReceived {
+				var r reactionData
+				if json.Unmarshal(n.Data, &r) != nil || !slices.Contains(client.Reactions, r.Emoji) {
+					return nil, false // not one Visio shows: ignore, as browsers do
+				}
+				return client.Reaction{From: from, Emoji: r.Emoji}, true
+			}
 		}
 		return client.DataMessage{From: from.Identity, Topic: p.Topic, Payload: p.Payload}, true
 	case *livekit.ChatMessage:

@@ -2,6 +2,7 @@ package livekit_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -102,6 +103,13 @@ func TestCommandsReachOthers(t *testing.T) {
 	if msg.Text != "Bonjour à tous" || msg.From.Identity != "alice" || msg.ID == "" {
 		t.Fatalf("chat %+v", msg)
 	}
+	// The legacy copy sent beside the stream is not shown again.
+	if err := alice.SendChat("deuxième"); err != nil {
+		t.Fatal(err)
+	}
+	if next := await(t, bobEvents, "second chat", func(e client.ChatMessage) bool { return true }); next.Text != "deuxième" {
+		t.Fatalf("chat after the first: %+v (legacy copy shown?)", next)
+	}
 
 	if err := alice.SetMicMuted(true); err != nil {
 		t.Fatal(err)
@@ -128,6 +136,16 @@ func TestCommandsReachOthers(t *testing.T) {
 	data := await(t, bobEvents, "data", func(e client.DataMessage) bool { return e.Topic == "causerie-test" })
 	if string(data.Payload) != `{"type":"ping"}` || data.From != "alice" {
 		t.Fatalf("data %+v", data)
+	}
+
+	if err := alice.SendReaction("party-popper"); err != nil {
+		t.Fatal(err)
+	}
+	if r := await(t, bobEvents, "reaction", func(e client.Reaction) bool { return true }); r.Emoji != "party-popper" || r.From.Identity != "alice" {
+		t.Fatalf("reaction %+v", r)
+	}
+	if err := alice.SendReaction("pile-of-poo"); !errors.Is(err, client.ErrBadReaction) {
+		t.Fatalf("unknown reaction: %v", err)
 	}
 
 	alice.Leave()

@@ -127,7 +127,10 @@ func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll
 func WithLobbyTimeout(d time.Duration) Option { return func(o *options) { o.lobbyMax = d } }
 
 // New returns a client for the instance at base (a Link's BaseURL:
-// https://host, or http://localhost:port). Errors wrap ErrBadLink.
+// https://host, or http://localhost:port). Errors wrap ErrBadLink. Without
+// WithHTTPClient, requests go through http.DefaultTransport, so the
+// system's proxy settings (HTTPS_PROXY…) apply, as many administrations
+// need.
 func New(base *url.URL, opts ...Option) (*Client, error) {
 	if base == nil {
 		return nil, fmt.Errorf("%w: no instance address", ErrBadLink)
@@ -321,7 +324,7 @@ func statusKind(status int, notFound error) error {
 		return notFound
 	case status == http.StatusBadRequest:
 		return ErrProtocol
-	case status >= 600:
+	case status >= 500:
 		return ErrServer
 	}
 	return nil

@@ -351,7 +351,7 @@ func TestGarbageJSON(t *testing.T) {
 		`{"id": "", "slug": "abc-defg-hij", "access_level": "public"}`,
 		`{"id": "1", "access_level": "public"}`,
 		`{"id": null, "slug": "abc-defg-hij", "access_level": "public"}`,
-		`{"id": "1", "slug": "abc-defg-hij", "access_level": "public", "livekit": {"url": "x", "room": "1"}}`,
+		`{"id": "1", "slug": "abc-defg-hij", "access_level": "public", "livekit": {"url": "https://lk.example.org", "room": "1"}}`,
 	} {
 		s := fake(t, visiotest.Config{})
 		s.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
@@ -365,6 +365,18 @@ func TestGarbageJSON(t *testing.T) {
 		_, err := newClient(t, s).Join(bounded(t), linkOn(t, s, slug), "Alice", nil)
 		if !errors.Is(err, visio.ErrProtocol) {
 			t.Errorf("room answer %q: %v, want ErrProtocol", body, err)
+		}
+	}
+
+	// The configuration: null would decode as an empty one.
+	for _, body := range []string{`null`, `[1]`, `{"livekit": "wss://x"}`} {
+		s := fake(t, visiotest.Config{})
+		s.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+			w.Write([]byte(body))
+			return true
+		})
+		if _, err := newClient(t, s).Config(bounded(t)); !errors.Is(err, visio.ErrProtocol) {
+			t.Errorf("config answer %q: %v, want ErrProtocol", body, err)
 		}
 	}
 

@@ -75,7 +75,14 @@ func TestLobbyAccepted(t *testing.T) {
 	if e.RoomID != id || e.Username != "Guest" || e.Status != "waiting" {
 		t.Errorf("arrival %+v", e)
 	}
-	first := <-statuses
+	var first visio.EntryStatus
+	select {
+	case first = <-statuses:
+	case r := <-done:
+		t.Fatalf("Join ended before reporting a status: %v", r.err)
+	case <-time.After(2 * time.Second):
+		t.Fatal("no lobby status reported")
+	}
 	if first.Status != visio.Waiting || first.ID != e.ID || first.LiveKit != nil || !strings.HasPrefix(first.Color, "hsl(") {
 		t.Errorf("first status %+v", first)
 	}
@@ -127,8 +134,15 @@ func TestLobbyDenied(t *testing.T) {
 func TestLobbyCancel(t *testing.T) {
 	s, _ := restrictedRoom(t, visiotest.Config{})
 	ctx, cancel := context.WithCancel(bounded(t))
-	_, done := lobbyJoin(ctx, newClient(t, s, visio.WithPollInterval(time.Second)), linkOn(t, s, slug), "Guest")
+	statuses, done := lobbyJoin(ctx, newClient(t, s, visio.WithPollInterval(time.Second)), linkOn(t, s, slug), "Guest")
 	arrival(t, s)
+	// Cancel between polls, not during one.
+	select {
+	case <-statuses:
+	case <-time.After(2 * time.Second):
+		t.Fatal("no lobby status")
+	}
+	time.Sleep(100 * time.Millisecond)
 	start := time.Now()
 	cancel()
 	r := result(t, done, time.Second)
@@ -199,8 +213,15 @@ func TestLobbyRetriesTransientErrors(t *testing.T) {
 	})
 	_, done := lobbyJoin(bounded(t), newClient(t, s), linkOn(t, s, slug), "Guest")
 	e := arrival(t, s)
-	for fails.Load() >= 0 {
-		time.Sleep(5 * time.Millisecond)
+	for deadline := time.Now().Add(3 * time.Second); fails.Load() >= 0; time.Sleep(5 * time.Millisecond) {
+		select {
+		case r := <-done:
+			t.Fatalf("gave up during 3 failed polls: %v", r.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("polls stopped with %d failures to go", fails.Load()+1)
+		}
 	}
 	if err := s.Decide(id, e.ID, true); err != nil {
 		t.Fatal(err)
@@ -310,16 +331,24 @@ func TestWaitInLobbyCallback(t *testing.T) {
 	c := newClient(t, s)
 	var mu sync.Mutex
 	var seen []visio.LobbyStatus
+	host := make(chan error, 1)
 	go func() {
-		e := arrival(t, s)
-		time.Sleep(30 * time.Millisecond)
-		_ = s.Decide(id, e.ID, true)
+		select {
+		case e := <-s.Arrivals():
+			time.Sleep(30 * time.Millisecond)
+			host <- s.Decide(id, e.ID, true)
+		case <-time.After(3 * time.Second):
+			host <- errors.New("nobody arrived in the lobby")
+		}
 	}()
 	lk, err := c.WaitInLobby(bounded(t), id, "", func(st visio.EntryStatus) {
 		mu.Lock()
 		seen = append(seen, st.Status)
 		mu.Unlock()
 	})
+	if herr := <-host; herr != nil {
+		t.Fatal(herr)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
