@@ -34,6 +34,8 @@ type joinFlags struct {
 	statsJSON        string
 	lang             string
 	verbose          bool
+	chat             string
+	printEvents      bool
 }
 
 func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
@@ -50,6 +52,8 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	fs.StringVar(&f.statsJSON, "stats-json", "", "write statistics as JSON to this file when leaving")
 	fs.StringVar(&f.lang, "lang", "", "language of messages: en or fr (default: from the environment)")
 	fs.BoolVar(&f.verbose, "verbose", false, "print the SFU library's logs to stderr")
+	fs.StringVar(&f.chat, "chat", "", "send this chat message once joined")
+	fs.BoolVar(&f.printEvents, "print-events", false, "print the meeting's events as JSON lines on stdout instead of sentences")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -99,7 +103,13 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 
 	sess := client.New(cfg)
 	logged := make(chan error, 1)
-	go func() { logged <- headless.Log(stdout, p, "", sess.Events()) }()
+	go func() {
+		if f.printEvents {
+			logged <- headless.JSONLines(stdout, sess.Events())
+		} else {
+			logged <- headless.Log(stdout, p, "", sess.Events())
+		}
+	}()
 
 	joinCtx, cancelJoin := context.WithTimeout(ctx, joinTimeout)
 	err = sess.Join(joinCtx)
@@ -108,6 +118,12 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		<-logged
 		fmt.Fprintln(stderr, p.Error(err))
 		return exitFailure
+	}
+
+	if f.chat != "" {
+		if err := sess.SendChat(f.chat); err != nil {
+			fmt.Fprintln(stderr, p.Error(err))
+		}
 	}
 
 	var timeout <-chan time.Time

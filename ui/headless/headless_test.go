@@ -46,3 +46,28 @@ func TestLogSilentWhenNeverJoined(t *testing.T) {
 		t.Fatalf("err %v, output %q", err, &out)
 	}
 }
+
+func TestJSONLines(t *testing.T) {
+	events := make(chan client.Event, 8)
+	events <- client.Joined{Room: "r", Self: client.Participant{Identity: "me", Name: "Moi"}}
+	events <- client.TrackSubscribed{Track: client.Track{SID: "TR_1", Participant: "ana", Kind: client.Video, Codec: "vp9", Source: client.SourceCamera}}
+	events <- client.TrackMuted{Track: client.Track{SID: "TR_1", Participant: "ana", Kind: client.Video}, Muted: false}
+	events <- client.ChatMessage{ID: "c1", From: client.Participant{Identity: "ana", Name: "Ana"}, Text: "<b>salut</b>"}
+	events <- client.Reaction{From: client.Participant{Identity: "ana"}, Emoji: "thumbs-up"}
+	events <- client.Left{Err: client.ErrConnectionLost}
+	close(events)
+	var out bytes.Buffer
+	if err := JSONLines(&out, events); err != client.ErrConnectionLost {
+		t.Fatalf("err %v", err)
+	}
+	want := `{"event":"joined","room":"r","identity":"me","name":"Moi"}
+{"event":"track_subscribed","identity":"ana","kind":"video","codec":"vp9","source":"camera","id":"TR_1"}
+{"event":"track_muted","identity":"ana","kind":"video","muted":false,"id":"TR_1"}
+{"event":"chat","identity":"ana","name":"Ana","id":"c1","text":"<b>salut</b>"}
+{"event":"reaction","identity":"ana","emoji":"thumbs-up"}
+{"event":"left","error":"client: connection lost"}
+`
+	if out.String() != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", &out, want)
+	}
+}
