@@ -24,8 +24,12 @@ type Backend interface {
 	Publish(ctx context.Context, opts TrackOptions) (LocalTrack, error)
 	// SendChat sends a chat message to everyone and returns its id.
 	SendChat(text string) (string, error)
-	// SendData sends an application packet on a topic.
-	SendData(topic string, payload []byte, reliable bool) error
+	// SendData sends an application packet on a topic, to everyone or to
+	// the identities given.
+	SendData(topic string, payload []byte, reliable bool, to ...string) error
+	// Notify sends the service's notification of this type (e.g.
+	// participantMuted) to everyone or to the identities given.
+	Notify(typ string, to ...string) error
 	// SendReaction sends an emoji reaction (one of Reactions) to the room.
 	SendReaction(emoji string) error
 	// Leave disconnects. It is safe to call more than once.

@@ -28,6 +28,9 @@ var (
 	ErrNotJoined = errors.New("client: not in a room")
 	// ErrBadReaction: a reaction not among Reactions.
 	ErrBadReaction = errors.New("client: unknown reaction")
+	// ErrNotSupported: the meeting's service offers no such command (a bare
+	// LiveKit server has no hands, lobby or captions).
+	ErrNotSupported = errors.New("client: not supported by this meeting's service")
 	// ErrMediaDevice: a capture source failed.
 	ErrMediaDevice = errors.New("client: media device failed")
 )

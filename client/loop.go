@@ -53,12 +53,23 @@ func (s *Session) handle(ev BackendEvent) {
 	case ParticipantJoined:
 		s.addParticipant(ev.Participant)
 	case ParticipantUpdated:
-		if _, known := s.participants[ev.Participant.Identity]; !known {
-			s.addParticipant(ev.Participant)
+		p := ev.Participant
+		if p.Identity == s.self.Identity {
+			p.Local = true
+			s.mu.Lock()
+			s.self = p
+			s.mu.Unlock()
+			s.emit(ParticipantUpdated{Participant: p})
+			s.noteHand(p)
 			return
 		}
-		s.participants[ev.Participant.Identity] = ev.Participant
+		if _, known := s.participants[p.Identity]; !known {
+			s.addParticipant(p)
+			return
+		}
+		s.participants[p.Identity] = p
 		s.emit(ev)
+		s.noteHand(p)
 	case ParticipantLeft:
 		id := ev.Participant.Identity
 		if _, known := s.participants[id]; !known {
@@ -71,6 +82,7 @@ func (s *Session) handle(ev BackendEvent) {
 		}
 		delete(s.participants, id)
 		delete(s.speaking, id)
+		delete(s.hands, id)
 		s.emit(ev)
 	case TrackPublished:
 		if _, known := s.tracks[ev.Track.SID]; !known {
@@ -92,6 +104,9 @@ func (s *Session) handle(ev BackendEvent) {
 		}
 		t.Muted = ev.Muted
 		s.tracks[t.SID] = t
+		if t.Participant == s.self.Identity && ev.Muted {
+			s.muteSender(t.Kind) // a host (the server) muted us
+		}
 		s.emit(TrackMuted{Track: t, Muted: ev.Muted})
 	case localTrack:
 		s.tracks[ev.Track.SID] = ev.Track
@@ -120,6 +135,24 @@ func (s *Session) handle(ev BackendEvent) {
 			ev.From = p
 		}
 		s.emit(ev)
+	case Notification:
+		if p, ok := s.participants[ev.From.Identity]; ok {
+			ev.From = p
+		}
+		if ev.Type == NotifyPermissionsRemoved {
+			s.withdraw(ev.Sources)
+		}
+		s.emit(ev)
+	case Caption:
+		if p, ok := s.participants[ev.Speaker.Identity]; ok {
+			ev.Speaker = p
+		} else if ev.Speaker.Identity == s.self.Identity {
+			ev.Speaker = s.self
+		}
+		s.emit(ev)
+	case loopCall:
+		ev.f()
+		close(ev.done)
 	case Reaction:
 		if p, ok := s.participants[ev.From.Identity]; ok && ev.From.Name == "" {
 			ev.From = p
@@ -141,6 +174,19 @@ func (s *Session) addParticipant(p Participant) {
 	}
 	s.participants[p.Identity] = p
 	s.emit(ParticipantJoined{Participant: p})
+	s.noteHand(p)
+}
+
+// muteSender stops a local sender whose track the server muted.
+func (s *Session) muteSender(k Kind) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k == Audio && s.audioTx != nil {
+		s.audioTx.SetMuted(true)
+	}
+	if k == Video && s.videoTx != nil {
+		s.videoTx.SetMuted(true)
+	}
 }
 
 // subscribe starts the receive path of a remote track.

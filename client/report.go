@@ -77,7 +77,13 @@ func (s *Session) Report(start time.Time) Report {
 	history := slices.Clone(s.history)
 	s.mu.Unlock()
 
-	r := Report{Backend: s.cfg.Backend.Name(), Remote: []RemoteReport{}}
+	s.mu.Lock()
+	backend := s.cfg.Backend
+	s.mu.Unlock()
+	r := Report{Remote: []RemoteReport{}}
+	if backend != nil {
+		r.Backend = backend.Name()
+	}
 	if !joinedAt.IsZero() {
 		r.JoinMs = joinedAt.Sub(start).Milliseconds()
 		r.DurationS = time.Since(joinedAt).Seconds()

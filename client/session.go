@@ -34,7 +34,12 @@ type Speaker interface {
 // the session then sends no video, sends no audio, or plays nothing (and
 // decodes no audio).
 type Config struct {
+	// Backend reaches the SFU. When Resolve is set, it is nil: Join asks
+	// Resolve for it (and for Service).
 	Backend Backend
+	Resolve Resolver
+	// Service is the meeting service's API (Visio's), or nil.
+	Service Service
 	Camera  media.VideoSource
 	Mic     media.AudioSource
 	Speaker Speaker
@@ -85,7 +90,7 @@ type Session struct {
 	tracks       map[string]Track // remote and local, by SID
 	receivers    map[string]*receiver
 	speaking     map[string]bool
-	endErr       error
+	hands        map[string]time.Time // identity → when raised
 
 	// Guarded by mu: what Stats reads from other goroutines.
 	mu       sync.Mutex
@@ -132,6 +137,7 @@ func New(cfg Config) *Session {
 		tracks:       map[string]Track{},
 		receivers:    map[string]*receiver{},
 		speaking:     map[string]bool{},
+		hands:        map[string]time.Time{},
 		leaveAsked:   make(chan struct{}),
 		done:         make(chan struct{}),
 	}
@@ -168,6 +174,16 @@ func (s *Session) Post(ev BackendEvent) { s.inbox.Post(ev) }
 // On failure the session is over (Done is closed) and the error wraps one
 // of this package's sentinels.
 func (s *Session) Join(ctx context.Context) error {
+	if s.cfg.Resolve != nil {
+		b, svc, err := s.cfg.Resolve(ctx, s.emit)
+		if err != nil {
+			s.finish(err)
+			return err
+		}
+		s.mu.Lock()
+		s.cfg.Backend, s.cfg.Service = b, svc
+		s.mu.Unlock()
+	}
 	joined, others, err := s.cfg.Backend.Join(ctx, s)
 	if err != nil {
 		s.cfg.Backend.Leave()
@@ -178,6 +194,9 @@ func (s *Session) Join(ctx context.Context) error {
 	s.joinedAt = time.Now()
 	s.self = joined.Self
 	s.mu.Unlock()
+	if at := joined.Self.HandRaisedAt(); !at.IsZero() {
+		s.hands[joined.Self.Identity] = at
+	}
 	s.emit(joined)
 	s.emit(ConnectionState{State: Connected})
 	for _, p := range others {
@@ -309,7 +328,7 @@ func (s *Session) SetMicMuted(muted bool) error {
 	s.mu.Lock()
 	tx, track := s.audioTx, s.micTrack
 	s.mu.Unlock()
-	if tx == nil {
+	if track == nil {
 		return fmt.Errorf("%w: no microphone", ErrMediaDevice)
 	}
 	return s.setMuted(tx, track, muted)
@@ -320,7 +339,7 @@ func (s *Session) SetCameraMuted(muted bool) error {
 	s.mu.Lock()
 	tx, track := s.videoTx, s.camTrack
 	s.mu.Unlock()
-	if tx == nil {
+	if track == nil {
 		return fmt.Errorf("%w: no camera", ErrMediaDevice)
 	}
 	return s.setMuted(tx, track, muted)

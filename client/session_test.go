@@ -37,8 +37,9 @@ func (f *fakeBackend) SendChat(text string) (string, error) {
 	f.chats <- text
 	return "id-" + text, nil
 }
-func (f *fakeBackend) SendData(string, []byte, bool) error { return nil }
-func (f *fakeBackend) SendReaction(string) error           { return nil }
+func (f *fakeBackend) SendData(string, []byte, bool, ...string) error { return nil }
+func (f *fakeBackend) Notify(string, ...string) error                 { return nil }
+func (f *fakeBackend) SendReaction(string) error                      { return nil }
 func (f *fakeBackend) Leave() {
 	select {
 	case <-f.left:

@@ -98,6 +98,11 @@ func (b *Backend) Join(ctx context.Context, sink client.Sink) (client.Joined, []
 	}); err != nil {
 		return client.Joined{}, nil, fmt.Errorf("%w: %v", client.ErrJoinFailed, err)
 	}
+	if err := room.RegisterTextStreamHandler(TranscriptionTopic, func(r *lksdk.TextStreamReader, identity string) {
+		b.transcription(sink, r, identity)
+	}); err != nil {
+		return client.Joined{}, nil, fmt.Errorf("%w: %v", client.ErrJoinFailed, err)
+	}
 	b.room = room
 
 	err := room.JoinWithContextAndToken(ctx, b.url, b.token, lksdk.WithAutoSubscribe(true), lksdk.WithLogger(b.opts.Logger))
@@ -181,10 +186,63 @@ func (b *Backend) SendReaction(emoji string) error {
 }
 
 // SendData implements client.Backend.
-func (b *Backend) SendData(topic string, payload []byte, reliable bool) error {
+func (b *Backend) SendData(topic string, payload []byte, reliable bool, to ...string) error {
 	if b.room == nil {
 		return client.ErrNotJoined
 	}
-	return b.room.LocalParticipant.PublishDataPacket(&lksdk.UserDataPacket{Payload: payload, Topic: topic},
-		lksdk.WithDataPublishReliable(reliable))
+	opts := []lksdk.DataPublishOption{lksdk.WithDataPublishReliable(reliable)}
+	if len(to) > 0 {
+		opts = append(opts, lksdk.WithDataPublishDestination(to))
+	}
+	return b.room.LocalParticipant.PublishDataPacket(&lksdk.UserDataPacket{Payload: payload, Topic: topic}, opts...)
+}
+
+// Notify implements client.Backend with La Suite Meet's notification
+// packet: reliable, no topic, {"type": …} (frontend:
+// useNotifyParticipants.ts).
+func (b *Backend) Notify(typ string, to ...string) error {
+	payload, err := json.Marshal(notification{Type: typ})
+	if err != nil {
+		return err
+	}
+	return b.SendData("", payload, true, to...)
+}
+
+// TranscriptionTopic is the text-stream topic on which LiveKit agents
+// publish transcriptions; browsers show them as TranscriptionReceived.
+const TranscriptionTopic = "lk.transcription"
+
+// Attributes of a transcription stream (LiveKit agents' conventions).
+const (
+	attrSegmentID = "lk.segment_id"
+	attrFinal     = "lk.transcription_final"
+	attrTrackID   = "lk.transcribed_track_id"
+)
+
+// transcription reads one transcription stream into a caption. The speaker
+// is the owner of the transcribed track, or else the sender (an agent
+// transcribing itself).
+func (b *Backend) transcription(sink client.Sink, r *lksdk.TextStreamReader, identity string) {
+	text := r.ReadAll()
+	attrs := r.Info.Attributes
+	ev := client.Caption{ID: attrs[attrSegmentID], Text: text, Final: attrs[attrFinal] == "true",
+		Speaker: client.Participant{Identity: identity}}
+	if ev.ID == "" {
+		ev.ID = r.Info.Id
+	}
+	if sid := attrs[attrTrackID]; sid != "" {
+		for _, rp := range b.room.GetRemoteParticipants() {
+			for _, pub := range rp.TrackPublications() {
+				if pub.SID() == sid {
+					ev.Speaker = participantOf(rp)
+				}
+			}
+		}
+		for _, pub := range b.room.LocalParticipant.TrackPublications() {
+			if pub.SID() == sid {
+				ev.Speaker = participantOf(b.room.LocalParticipant)
+			}
+		}
+	}
+	sink.Post(ev)
 }

@@ -64,6 +64,11 @@ func (b *Backend) callbacks(sink client.Sink) *lksdk.RoomCallback {
 			sink.Post(ev)
 		}
 	}
+	cb.OnTranscriptionReceived = func(segs []*lksdk.TranscriptionSegment, p lksdk.Participant, _ lksdk.TrackPublication) {
+		if p != nil {
+			captionEvents(sink, segs, participantOf(p))
+		}
+	}
 	cb.OnReconnecting = func() { sink.Post(client.ConnectionState{State: client.Reconnecting}) }
 	cb.OnReconnected = func() { sink.Post(client.ConnectionState{State: client.Connected}) }
 	cb.OnDisconnectedWithReason = func(reason lksdk.DisconnectionReason) {
@@ -105,11 +110,24 @@ type notification struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-// Notification types.
+// Notification types (frontend: features/notifications/NotificationType.ts).
 const reactionReceived = "reactionReceived"
+
+// notifications are the types Causerie shows; others are ignored, as the
+// web client ignores what it does not know.
+var notifications = []string{
+	client.NotifyParticipantMuted, client.NotifyParticipantWaiting, client.NotifyPermissionsRemoved,
+	"transcriptionStarted", "transcriptionStopped", "transcriptionRequested", "transcriptionLimitReached",
+	"screenRecordingStarted", "screenRecordingStopped", "screenRecordingRequested", "screenRecordingLimitReached",
+	"recordingSaving",
+}
 
 type reactionData struct {
 	Emoji string `json:"emoji"`
+}
+
+type removedData struct {
+	RemovedSources []string `json:"removedSources"`
 }
 
 // dataEvent turns a received packet into an event. Legacy chat packets
@@ -131,12 +149,8 @@ func dataEvent(pkt lksdk.DataPacket, params lksdk.DataReceiveParams) (client.Bac
 		}
 		if p.Topic == "" {
 			var n notification
-			if json.Unmarshal(p.Payload, &n) == nil && n.Type == reactionReceived {
-				var r reactionData
-				if json.Unmarshal(n.Data, &r) != nil || !slices.Contains(client.Reactions, r.Emoji) {
-					return nil, false // not one Visio shows: ignore, as browsers do
-				}
-				return client.Reaction{From: from, Emoji: r.Emoji}, true
+			if json.Unmarshal(p.Payload, &n) == nil && n.Type != "" {
+				return notificationEvent(n, from)
 			}
 		}
 		return client.DataMessage{From: from.Identity, Topic: p.Topic, Payload: p.Payload}, true
@@ -144,6 +158,39 @@ func dataEvent(pkt lksdk.DataPacket, params lksdk.DataReceiveParams) (client.Bac
 		return client.ChatMessage{ID: p.Id, From: from, Text: p.Message, Time: time.UnixMilli(p.Timestamp)}, true
 	}
 	return nil, false
+}
+
+// notificationEvent turns one of La Suite Meet's notifications into an
+// event (frontend: MainNotificationToast.tsx handleDataReceived).
+func notificationEvent(n notification, from client.Participant) (client.BackendEvent, bool) {
+	switch {
+	case n.Type == reactionReceived:
+		var r reactionData
+		if json.Unmarshal(n.Data, &r) != nil || !slices.Contains(client.Reactions, r.Emoji) {
+			return nil, false // not one Visio shows: ignored, as browsers do
+		}
+		return client.Reaction{From: from, Emoji: r.Emoji}, true
+	case n.Type == client.NotifyPermissionsRemoved:
+		var d removedData
+		if json.Unmarshal(n.Data, &d) != nil || len(d.RemovedSources) == 0 {
+			return nil, false // the web client also ignores an empty removal
+		}
+		ev := client.Notification{Type: n.Type, From: from}
+		for _, src := range d.RemovedSources {
+			ev.Sources = append(ev.Sources, client.Source(src))
+		}
+		return ev, true
+	case slices.Contains(notifications, n.Type):
+		return client.Notification{Type: n.Type, From: from}, true
+	}
+	return nil, false
+}
+
+// captionEvents turns transcription segments into captions.
+func captionEvents(sink client.Sink, segs []*lksdk.TranscriptionSegment, speaker client.Participant) {
+	for _, seg := range segs {
+		sink.Post(client.Caption{ID: seg.ID, Speaker: speaker, Text: seg.Text, Final: seg.Final})
+	}
 }
 
 func participantOf(p lksdk.Participant) client.Participant {

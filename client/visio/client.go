@@ -72,7 +72,11 @@ type Client struct {
 	userAgent string
 	poll      time.Duration
 	lobbyMax  time.Duration
+	session   bool // logged in: a session cookie was given
 }
+
+// hasSession tells whether the Client acts for a logged-in user.
+func (c *Client) hasSession() bool { return c.session }
 
 // Option tunes a Client.
 type Option func(*options)
@@ -191,6 +195,7 @@ func New(base *url.URL, opts ...Option) (*Client, error) {
 		userAgent: "Causerie/" + o.version,
 		poll:      o.poll,
 		lobbyMax:  o.lobbyMax,
+		session:   o.session != "",
 	}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"causerie/client"
 	"causerie/client/livekit"
+	"causerie/client/visio"
 	"causerie/media/playout"
 	"causerie/ui/headless"
 	"causerie/ui/i18n"
@@ -36,6 +37,8 @@ type joinFlags struct {
 	verbose          bool
 	chat             string
 	printEvents      bool
+	link             string
+	sessionCookie    string
 }
 
 func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
@@ -44,7 +47,8 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.url, "url", "", "SFU address, ws(s):// or http(s)://")
 	fs.StringVar(&f.token, "token", "", "access token (JWT)")
-	fs.StringVar(&f.name, "name", "", "display name (when the token allows changing it)")
+	fs.StringVar(&f.name, "name", "", "display name (with --url, only when the token allows changing it)")
+	fs.StringVar(&f.sessionCookie, "session-cookie", "", "Visio login: the value of the sessionid cookie of a logged-in browser")
 	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic) or none")
 	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic) or none")
 	fs.BoolVar(&f.headless, "headless", false, "no window and no audio device (decoded audio goes to a null speaker)")
@@ -54,20 +58,37 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	fs.BoolVar(&f.verbose, "verbose", false, "print the SFU library's logs to stderr")
 	fs.StringVar(&f.chat, "chat", "", "send this chat message once joined")
 	fs.BoolVar(&f.printEvents, "print-events", false, "print the meeting's events as JSON lines on stdout instead of sentences")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	// The meeting link may stand before, between or after the options.
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			fmt.Fprintln(stderr, p.T("cli.bad_flag", "detail", err))
+			return exitUsage
 		}
-		fmt.Fprintln(stderr, p.T("cli.bad_flag", "detail", err))
-		return exitUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		if f.link != "" {
+			fmt.Fprintln(stderr, p.T("cli.bad_flag", "detail", fs.Arg(0)))
+			return exitUsage
+		}
+		f.link, rest = fs.Arg(0), fs.Args()[1:]
 	}
 	if f.lang != "" {
 		p = i18n.New(f.lang)
 	}
-	for _, req := range []struct{ name, v string }{{"url", f.url}, {"token", f.token}} {
-		if req.v == "" {
-			fmt.Fprintln(stderr, p.T("cli.missing_flag", "name", req.name))
-			return exitUsage
+	if f.link != "" && (f.url != "" || f.token != "") {
+		fmt.Fprintln(stderr, p.T("cli.link_and_url"))
+		return exitUsage
+	}
+	if f.link == "" {
+		for _, req := range []struct{ name, v string }{{"url", f.url}, {"token", f.token}} {
+			if req.v == "" {
+				fmt.Fprintln(stderr, p.T("cli.missing_flag", "name", req.name))
+				return exitUsage
+			}
 		}
 	}
 	for _, dev := range []struct{ name, v string }{{"camera", f.camera}, {"mic", f.mic}} {
@@ -77,21 +98,32 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		}
 	}
 
-	opts := livekit.Options{Name: f.name}
+	opts := livekit.Options{}
 	if f.verbose {
 		opts.Logger = protoLogger.GetLogger()
 	}
-	backend, err := livekit.New(f.url, f.token, opts)
-	if err != nil {
-		fmt.Fprintln(stderr, p.Error(err))
-		return exitFailure
+	var cfg client.Config
+	if f.link != "" {
+		resolve, err := visioResolver(f.link, f.name, f.sessionCookie, opts)
+		if err != nil {
+			fmt.Fprintln(stderr, p.Error(err))
+			return exitCode(err)
+		}
+		cfg.Resolve = resolve
+	} else {
+		opts.Name = f.name
+		backend, err := livekit.New(f.url, f.token, opts)
+		if err != nil {
+			fmt.Fprintln(stderr, p.Error(err))
+			return exitCode(err)
+		}
+		cfg.Backend = backend
 	}
-	cfg := client.Config{Backend: backend}
 	speaker := playout.NewNull()
 	cfg.Speaker = speaker
 	if err := openDevices(&cfg, f.camera, f.mic); err != nil {
 		fmt.Fprintln(stderr, p.Error(err))
-		return exitFailure
+		return exitCode(err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -111,13 +143,18 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		}
 	}()
 
-	joinCtx, cancelJoin := context.WithTimeout(ctx, joinTimeout)
-	err = sess.Join(joinCtx)
+	// A meeting link may keep us in the lobby for up to 10 minutes; its
+	// API calls and the LiveKit join have time limits of their own.
+	joinCtx, cancelJoin := ctx, context.CancelFunc(func() {})
+	if f.link == "" {
+		joinCtx, cancelJoin = context.WithTimeout(ctx, joinTimeout)
+	}
+	err := sess.Join(joinCtx)
 	cancelJoin()
 	if err != nil {
 		<-logged
 		fmt.Fprintln(stderr, p.Error(err))
-		return exitFailure
+		return exitCode(err)
 	}
 
 	if f.chat != "" {
@@ -154,9 +191,28 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	}
 	if endErr != nil {
 		fmt.Fprintln(stderr, p.Error(endErr))
-		return exitFailure
+		return exitCode(endErr)
 	}
 	return status
+}
+
+// visioResolver prepares the way into a Visio meeting from its link.
+func visioResolver(link, name, sessionCookie string, opts livekit.Options) (client.Resolver, error) {
+	l, err := visio.ParseLink(link)
+	if err != nil {
+		return nil, err
+	}
+	var vopts []visio.Option
+	if sessionCookie != "" {
+		vopts = append(vopts, visio.WithSession(sessionCookie))
+	}
+	api, err := visio.New(l.BaseURL, vopts...)
+	if err != nil {
+		return nil, err
+	}
+	return api.Resolver(l, name, func(url, token string) (client.Backend, error) {
+		return livekit.New(url, token, opts)
+	}), nil
 }
 
 func writeJSON(path string, v any) error {

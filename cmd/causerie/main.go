@@ -4,11 +4,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"causerie/client"
+	"causerie/client/visio"
 	"causerie/ui/i18n"
 )
 
@@ -16,12 +19,34 @@ import (
 // observe; join_ms and first_remote_video_ms count from it.
 var processStart = time.Now()
 
-// Exit statuses.
+// Exit statuses: each way a meeting can fail has its own, for scripts.
 const (
-	exitOK      = 0
-	exitFailure = 1 // the meeting failed: refused, unreachable, lost
-	exitUsage   = 2 // the command line is wrong
+	exitOK          = 0
+	exitFailure     = 1 // the meeting failed otherwise: join failed, connection lost
+	exitUsage       = 2 // the command line is wrong
+	exitBadAddress  = 3 // malformed server URL or meeting link
+	exitUnreachable = 4 // the SFU or the meeting's API does not answer
+	exitRefused     = 5 // token or login refused, or no such meeting
+	exitDenied      = 6 // turned away at the lobby, or nobody let us in
+	exitEnded       = 7 // the room was closed or we were removed
 )
+
+// exitCode tells the status of a failed meeting.
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, client.ErrBadURL), errors.Is(err, visio.ErrBadLink):
+		return exitBadAddress
+	case errors.Is(err, client.ErrUnreachable), errors.Is(err, visio.ErrUnreachable):
+		return exitUnreachable
+	case errors.Is(err, client.ErrTokenRefused), errors.Is(err, visio.ErrUnauthorized), errors.Is(err, visio.ErrRoomNotFound):
+		return exitRefused
+	case errors.Is(err, visio.ErrDenied), errors.Is(err, visio.ErrLobbyTimeout):
+		return exitDenied
+	case errors.Is(err, client.ErrRoomClosed), errors.Is(err, client.ErrRemoved), errors.Is(err, client.ErrDuplicateIdentity):
+		return exitEnded
+	}
+	return exitFailure
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

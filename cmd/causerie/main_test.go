@@ -232,12 +232,14 @@ func TestJoinFailures(t *testing.T) {
 		want string
 		code int
 	}{
-		{"malformed URL", nil, []string{"--url", "not a url", "--token", good}, "server address is not valid", exitFailure},
-		{"ftp URL", nil, []string{"--url", "ftp://127.0.0.1", "--token", good}, "server address is not valid", exitFailure},
-		{"refused token", nil, []string{"--url", srv.URL, "--token", refused}, "refused the access token", exitFailure},
-		{"garbage token", nil, []string{"--url", srv.URL, "--token", "abc.def.ghi"}, "refused the access token", exitFailure},
-		{"unreachable", nil, []string{"--url", dead, "--token", good}, "cannot be reached", exitFailure},
-		{"unreachable in French", []string{"LANG=fr_FR.UTF-8"}, []string{"--url", dead, "--token", good}, "Le serveur est injoignable", exitFailure},
+		{"malformed URL", nil, []string{"--url", "not a url", "--token", good}, "server address is not valid", exitBadAddress},
+		{"ftp URL", nil, []string{"--url", "ftp://127.0.0.1", "--token", good}, "server address is not valid", exitBadAddress},
+		{"refused token", nil, []string{"--url", srv.URL, "--token", refused}, "refused the access token", exitRefused},
+		{"garbage token", nil, []string{"--url", srv.URL, "--token", "abc.def.ghi"}, "refused the access token", exitRefused},
+		{"unreachable", nil, []string{"--url", dead, "--token", good}, "cannot be reached", exitUnreachable},
+		{"unreachable in French", []string{"LANG=fr_FR.UTF-8"}, []string{"--url", dead, "--token", good}, "Le serveur est injoignable", exitUnreachable},
+		{"bad meeting link", nil, []string{"https://visio.example.fr/not-a-code"}, "not a Visio meeting link", exitBadAddress},
+		{"link and url", nil, []string{"https://visio.example.fr/abc-defg-hij", "--url", srv.URL}, "not both", exitUsage},
 		{"missing token", nil, []string{"--url", srv.URL}, "--token is required", exitUsage},
 		{"bad camera", nil, []string{"--url", srv.URL, "--token", good, "--camera", "usb"}, "--camera takes", exitUsage},
 	}

@@ -6,6 +6,7 @@ package headless
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"causerie/client"
@@ -69,6 +70,26 @@ func describe(p *i18n.Printer, ev client.Event, names map[string]string) string 
 		return p.T(key, "kind", p.T("kind."+ev.Track.Kind.String()), "name", name(ev.Track.Participant))
 	case client.ChatMessage:
 		return p.T("event.chat", "name", ev.From.DisplayName(), "text", ev.Text)
+	case client.Lobby:
+		return p.T("event.lobby." + string(ev.State))
+	case client.Hand:
+		if ev.Raised {
+			return p.T("event.hand_raised", "name", ev.Participant.DisplayName())
+		}
+		return p.T("event.hand_lowered", "name", ev.Participant.DisplayName())
+	case client.Reaction:
+		return p.T("event.reaction", "name", name(ev.From.Identity), "emoji", ev.Emoji)
+	case client.Caption:
+		if !ev.Final {
+			return "" // a line per segment, once settled
+		}
+		return p.T("event.caption", "name", ev.Speaker.DisplayName(), "text", ev.Text)
+	case client.Notification:
+		var sources []string
+		for _, s := range ev.Sources {
+			sources = append(sources, string(s))
+		}
+		return p.T("notify."+ev.Type, "name", name(ev.From.Identity), "sources", strings.Join(sources, ", "))
 	case client.ConnectionState:
 		return p.T("event.connection", "state", p.T("state."+ev.State.String()))
 	case client.Error:

@@ -3,6 +3,7 @@ package headless
 import (
 	"encoding/json"
 	"io"
+	"time"
 
 	"causerie/client"
 )
@@ -11,23 +12,28 @@ import (
 // JSON object a line, for scripts and tests that follow a meeting. Fields
 // are omitted when empty.
 type eventLine struct {
-	Event    string `json:"event"`
-	Room     string `json:"room,omitempty"`
-	Identity string `json:"identity,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Kind     string `json:"kind,omitempty"`
-	Codec    string `json:"codec,omitempty"`
-	Source   string `json:"source,omitempty"`
-	Muted    *bool  `json:"muted,omitempty"`
-	Speaking *bool  `json:"speaking,omitempty"`
-	ID       string `json:"id,omitempty"`
-	Text     string `json:"text,omitempty"`
-	Emoji    string `json:"emoji,omitempty"`
-	Topic    string `json:"topic,omitempty"`
-	Size     int    `json:"size,omitempty"`
-	State    string `json:"state,omitempty"`
-	Message  string `json:"message,omitempty"`
-	Error    string `json:"error,omitempty"`
+	Event    string   `json:"event"`
+	Room     string   `json:"room,omitempty"`
+	Identity string   `json:"identity,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	Kind     string   `json:"kind,omitempty"`
+	Codec    string   `json:"codec,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	Muted    *bool    `json:"muted,omitempty"`
+	Speaking *bool    `json:"speaking,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Text     string   `json:"text,omitempty"`
+	Emoji    string   `json:"emoji,omitempty"`
+	Raised   *bool    `json:"raised,omitempty"`
+	At       string   `json:"at,omitempty"`
+	Final    *bool    `json:"final,omitempty"`
+	Type     string   `json:"type,omitempty"`
+	Sources  []string `json:"sources,omitempty"`
+	Topic    string   `json:"topic,omitempty"`
+	Size     int      `json:"size,omitempty"`
+	State    string   `json:"state,omitempty"`
+	Message  string   `json:"message,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }
 
 // JSONLines prints the session's events to w as JSON lines until the
@@ -75,6 +81,22 @@ func toLine(ev client.Event) (eventLine, bool) {
 		return eventLine{Event: "chat", ID: ev.ID, Identity: ev.From.Identity, Name: ev.From.Name, Text: ev.Text}, true
 	case client.Reaction:
 		return eventLine{Event: "reaction", Identity: ev.From.Identity, Name: ev.From.Name, Emoji: ev.Emoji}, true
+	case client.Lobby:
+		return eventLine{Event: "lobby", State: string(ev.State)}, true
+	case client.Hand:
+		l := eventLine{Event: "hand", Identity: ev.Participant.Identity, Name: ev.Participant.Name, Raised: &ev.Raised}
+		if ev.Raised {
+			l.At = ev.At.UTC().Format(time.RFC3339Nano)
+		}
+		return l, true
+	case client.Caption:
+		return eventLine{Event: "caption", ID: ev.ID, Identity: ev.Speaker.Identity, Name: ev.Speaker.Name, Text: ev.Text, Final: &ev.Final}, true
+	case client.Notification:
+		l := eventLine{Event: "notification", Type: ev.Type, Identity: ev.From.Identity, Name: ev.From.Name}
+		for _, s := range ev.Sources {
+			l.Sources = append(l.Sources, string(s))
+		}
+		return l, true
 	case client.DataMessage:
 		return eventLine{Event: "data", Identity: ev.From, Topic: ev.Topic, Size: len(ev.Payload)}, true
 	case client.ConnectionState:

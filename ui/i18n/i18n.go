@@ -13,6 +13,7 @@ import (
 
 	"causerie/assets"
 	"causerie/client"
+	"causerie/client/visio"
 )
 
 // Languages are the languages Causerie ships, the first being the fallback.
@@ -88,6 +89,8 @@ var errorKeys = []struct {
 	{client.ErrDuplicateIdentity, "error.duplicate_identity"},
 	{client.ErrNotJoined, "error.not_joined"},
 	{client.ErrMediaDevice, "error.media_device"},
+	{client.ErrNotSupported, "error.not_supported"},
+	{client.ErrBadReaction, "error.bad_reaction"},
 }
 
 // Error renders an error for the user: one translated sentence for the
@@ -95,6 +98,9 @@ var errorKeys = []struct {
 func (p *Printer) Error(err error) string {
 	if err == nil {
 		return ""
+	}
+	if key := visio.ErrorKey(err); key != "" {
+		return p.T(key) + " (" + err.Error() + ")"
 	}
 	for _, e := range errorKeys {
 		if errors.Is(err, e.err) {
