@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -226,5 +227,83 @@ func TestSessionGivesUpReconnecting(t *testing.T) {
 	evs := collect(t, s)
 	if left := evs[len(evs)-1].(Left); !errors.Is(left.Err, ErrConnectionLost) {
 		t.Fatalf("Left.Err = %v", left.Err)
+	}
+}
+
+// fakeService records what the session asks of the meeting's API.
+type fakeService struct{ hands chan bool }
+
+func (f *fakeService) SetHand(_ context.Context, raised bool) error { f.hands <- raised; return nil }
+func (f *fakeService) StartCaptions(context.Context) error          { return nil }
+func (f *fakeService) MuteParticipant(context.Context, string, string) error {
+	return nil
+}
+func (f *fakeService) Waiting(context.Context) ([]Waiting, error) { return nil, nil }
+func (f *fakeService) Admit(context.Context, string, bool) error  { return nil }
+
+func TestSessionResolvesThroughLobbyAndQueuesHands(t *testing.T) {
+	fb := newFakeBackend()
+	svc := &fakeService{hands: make(chan bool, 1)}
+	s := New(Config{Resolve: func(ctx context.Context, emit func(Event)) (Backend, Service, error) {
+		emit(Lobby{State: LobbyWaiting})
+		emit(Lobby{State: LobbyAccepted})
+		return fb, svc, nil
+	}})
+	if err := s.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RaiseHand(context.Background(), true); err != nil || !<-svc.hands {
+		t.Fatalf("RaiseHand: %v", err)
+	}
+	sink := <-fb.sink
+	hand := func(id, at string) Participant {
+		return Participant{Identity: id, Name: id, Attributes: map[string]string{AttrHandRaisedAt: at}}
+	}
+	sink.Post(ParticipantJoined{Participant: hand("zoe", "")})
+	sink.Post(ParticipantJoined{Participant: hand("yann", "")})
+	sink.Post(ParticipantUpdated{Participant: hand("zoe", "2026-11-27T10:00:02.000000+00:00")})
+	sink.Post(ParticipantUpdated{Participant: hand("yann", "2026-11-27T10:00:01.500000+00:00")})
+	sink.Post(ParticipantUpdated{Participant: hand("zoe", "2026-11-27T10:00:02.000000+00:00")}) // no change
+	if q := s.RaisedHands(); len(q) != 2 || q[0].Identity != "yann" || q[1].Identity != "zoe" {
+		t.Fatalf("queue %v, want yann then zoe", q)
+	}
+	sink.Post(ParticipantUpdated{Participant: hand("yann", "")})
+	if q := s.RaisedHands(); len(q) != 1 || q[0].Identity != "zoe" {
+		t.Fatalf("queue %v after yann lowered, want zoe", q)
+	}
+	s.Leave()
+	var got []string
+	for _, ev := range collect(t, s) {
+		switch ev := ev.(type) {
+		case Lobby:
+			got = append(got, "lobby "+string(ev.State))
+		case Joined:
+			got = append(got, "joined")
+		case Hand:
+			if ev.Raised {
+				got = append(got, "hand up "+ev.Participant.Identity)
+			} else {
+				got = append(got, "hand down "+ev.Participant.Identity)
+			}
+		}
+	}
+	want := []string{"lobby waiting", "lobby accepted", "joined", "hand up zoe", "hand up yann", "hand down yann"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+}
+
+func TestSessionWithoutServiceRefusesServiceCommands(t *testing.T) {
+	fb := newFakeBackend()
+	s := New(Config{Backend: fb})
+	if err := s.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Leave(); collect(t, s) }()
+	if err := s.RaiseHand(context.Background(), true); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("RaiseHand without a service: %v", err)
+	}
+	if _, err := s.Waiting(context.Background()); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("Waiting without a service: %v", err)
 	}
 }
