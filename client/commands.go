@@ -103,6 +103,15 @@ func (s *Session) Admit(ctx context.Context, id string, allow bool) error {
 	return svc.Admit(ctx, id, allow)
 }
 
+// RemoveParticipant takes someone out of the meeting (hosts).
+func (s *Session) RemoveParticipant(ctx context.Context, identity string) error {
+	svc, err := s.service()
+	if err != nil {
+		return err
+	}
+	return svc.RemoveParticipant(ctx, identity)
+}
+
 // RaisedHands lists the participants whose hand is up, first raised
 // first, as the queue shows them.
 func (s *Session) RaisedHands() []Participant {

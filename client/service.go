@@ -21,6 +21,8 @@ type Service interface {
 	Waiting(ctx context.Context) ([]Waiting, error)
 	// Admit lets a waiting participant in, or turns them away (hosts).
 	Admit(ctx context.Context, id string, allow bool) error
+	// RemoveParticipant takes someone out of the meeting (hosts).
+	RemoveParticipant(ctx context.Context, identity string) error
 }
 
 // Waiting is someone in the lobby.

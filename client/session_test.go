@@ -238,8 +238,9 @@ func (f *fakeService) StartCaptions(context.Context) error          { return nil
 func (f *fakeService) MuteParticipant(context.Context, string, string) error {
 	return nil
 }
-func (f *fakeService) Waiting(context.Context) ([]Waiting, error) { return nil, nil }
-func (f *fakeService) Admit(context.Context, string, bool) error  { return nil }
+func (f *fakeService) Waiting(context.Context) ([]Waiting, error)      { return nil, nil }
+func (f *fakeService) Admit(context.Context, string, bool) error       { return nil }
+func (f *fakeService) RemoveParticipant(context.Context, string) error { return nil }
 
 func TestSessionResolvesThroughLobbyAndQueuesHands(t *testing.T) {
 	fb := newFakeBackend()

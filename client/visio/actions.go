@@ -92,3 +92,18 @@ func (c *Client) MuteParticipant(ctx context.Context, roomID, token, identity, t
 		bearer: token,
 	}, nil)
 }
+
+// RemoveParticipant takes a participant out of the meeting (hosts): POST
+// /api/v1.0/rooms/{id}/remove-participant/ {"participant_identity"}
+// (viewsets.py RoomViewSet.remove_participant, permission
+// HasPrivilegesOnRoom: the login session, not a LiveKit token; frontend
+// rooms/api/removeParticipant.ts). The backend then removes the identity
+// from the LiveKit room (services ParticipantsManagement.remove); 404 when
+// it is not there.
+func (c *Client) RemoveParticipant(ctx context.Context, roomID, identity string) error {
+	return c.do(ctx, call{
+		method: "POST",
+		path:   []string{"rooms", roomID, "remove-participant"},
+		body:   map[string]string{"participant_identity": identity},
+	}, nil)
+}

@@ -63,6 +63,11 @@ func (s *Service) Admit(ctx context.Context, id string, allow bool) error {
 	return s.c.AdmitParticipant(ctx, s.roomID, id, allow)
 }
 
+// RemoveParticipant implements client.Service (hosts, with their session).
+func (s *Service) RemoveParticipant(ctx context.Context, identity string) error {
+	return s.c.RemoveParticipant(ctx, s.roomID, identity)
+}
+
 // Resolver returns the client.Resolver of a meeting link: the API's join
 // flow (lobby included, reported as client.Lobby events), then a backend
 // made by newBackend from the LiveKit URL and token it obtained.
