@@ -131,6 +131,9 @@ func (s *Session) handle(ev BackendEvent) {
 			}
 		}
 	case ChatMessage:
+		if !s.chats.first(ev.From.Identity + "\x00" + ev.ID) {
+			return // the same message by another path (stream and legacy packet)
+		}
 		if p, ok := s.participants[ev.From.Identity]; ok && ev.From.Name == "" {
 			ev.From = p
 		}

@@ -91,6 +91,7 @@ type Session struct {
 	receivers    map[string]*receiver
 	speaking     map[string]bool
 	hands        map[string]time.Time // identity → when raised
+	chats        recent               // chat messages shown, by sender and id
 
 	// Guarded by mu: what Stats reads from other goroutines.
 	mu       sync.Mutex

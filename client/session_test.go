@@ -85,6 +85,7 @@ func TestSessionOrdersAndDeduplicates(t *testing.T) {
 	sink.Post(ActiveSpeakers{Identities: []string{"bob"}, Levels: []float32{0.5}})
 	sink.Post(ActiveSpeakers{})
 	sink.Post(ChatMessage{ID: "c1", From: Participant{Identity: "bob"}, Text: "salut"})
+	sink.Post(ChatMessage{ID: "c1", From: Participant{Identity: "bob"}, Text: "salut"}) // its legacy copy
 	sink.Post(ParticipantLeft{Participant: bob})
 	sink.Post(ParticipantLeft{Participant: bob}) // twice: once
 	if err := s.SendChat("bonjour"); err != nil {

@@ -118,13 +118,14 @@ func (v *Video) Close() {
 func (v *Video) decodeLoop(ctx context.Context) {
 	defer close(v.loopDone)
 	var (
-		pkts      []*rtp.Packet
-		frame     []byte
-		img       = &media.I420{}
-		needKey   = true
-		lastPLI   time.Time
-		tick      = time.NewTicker(maxFrameWait / 4)
-		feedEnded = v.feed.done
+		pkts       []*rtp.Packet
+		frame      []byte
+		img        = &media.I420{}
+		needKey    = true
+		lastResets uint64
+		lastPLI    time.Time
+		tick       = time.NewTicker(maxFrameWait / 4)
+		feedEnded  = v.feed.done
 	)
 	defer tick.Stop()
 	for {
@@ -142,7 +143,13 @@ func (v *Video) decodeLoop(ctx context.Context) {
 			var lost int
 			var ok bool
 			pkts, lost, ok = v.feed.buf.PopFrame(now, maxFrameWait, pkts[:0])
+			resets := v.feed.buf.Stats().Resets
 			v.feed.mu.Unlock()
+			if resets != lastResets {
+				// The buffer restarted after a jump (a stall, a sender
+				// restart): what precedes is gone, start from a keyframe.
+				lastResets, needKey = resets, true
+			}
 			if lost > 0 {
 				needKey = true
 			}
