@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+// A browser participant for interop tests: headless Chromium (Debian's
+// /usr/bin/chromium, driven by playwright-core) runs livekit-client the way
+// Visio's web client does (page.js), joins a LiveKit room, publishes its
+// fake camera (VP9) and microphone (Opus), sends one chat message and one
+// reaction, and prints what it received as one JSON object on stdout.
+// Progress goes to stderr, one JSON object a line ({"event": …}), mixed
+// with the page's console output (lines starting with "page:").
+//
+//   node peer.mjs --url ws://127.0.0.1:7880 --token JWT [--duration 30s]
+//        [--chat TEXT] [--reaction thumbs-up] [--resolution h720|h360|h180]
+//        [--leave-when-alone] [--send-delay 500ms]
+//
+// Nothing is loaded from the network: the page and livekit-client come
+// from a static server on 127.0.0.1, every other request is refused.
+// Exit status: 0 after a clean leave, 1 on any failure (message on
+// stderr), 2 for a wrong command line.
+
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.CAUSERIE_CHROMIUM || '/usr/bin/chromium';
+// Visio's publish resolutions (settings → video: 720p, 360p, 180p).
+const RESOLUTIONS = ['h720', 'h360', 'h180'];
+// Visio's reaction names (src/frontend/src/features/reactions/types.ts).
+const EMOJIS = [
+  'thumbs-up', 'thumbs-down', 'clapping-hands', 'red-heart',
+  'face-with-tears-of-joy', 'face-with-open-mouth', 'party-popper', 'folded-hands',
+];
+
+function fail(code, message) {
+  process.stderr.write(`peer: ${message}\n`);
+  process.exit(code);
+}
+
+function log(event, fields = {}) {
+  process.stderr.write(JSON.stringify({ event, ...fields }) + '\n');
+}
+
+// parseDuration reads Go-style durations: 15s, 500ms, 1m30s.
+function parseDuration(s) {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m)/y;
+  let total = 0;
+  let m;
+  re.lastIndex = 0;
+  while (re.lastIndex < s.length && (m = re.exec(s))) {
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2]];
+  }
+  if (!m || re.lastIndex !== s.length) throw new Error(`bad duration ${JSON.stringify(s)}`);
+  return total;
+}
+
+function options() {
+  let v;
+  try {
+    ({ values: v } = parseArgs({
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        duration: { type: 'string', default: '30s' },
+        chat: { type: 'string' },
+        reaction: { type: 'string' },
+        resolution: { type: 'string', default: 'h720' },
+        'leave-when-alone': { type: 'boolean', default: false },
+        'send-delay': { type: 'string', default: '500ms' },
+        'log-level': { type: 'string', default: 'warn' },
+      },
+      strict: true,
+    }));
+    if (!v.url || !v.token) throw new Error('--url and --token are required');
+    if (!RESOLUTIONS.includes(v.resolution)) throw new Error(`--resolution takes ${RESOLUTIONS.join(', ')}`);
+    if (v.reaction && !EMOJIS.includes(v.reaction)) throw new Error(`--reaction takes ${EMOJIS.join(', ')}`);
+    const host = new URL(v.url).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error('--url must be on loopback');
+    return {
+      url: v.url,
+      token: v.token,
+      durationMs: parseDuration(v.duration),
+      chat: v.chat,
+      reaction: v.reaction,
+      resolution: v.resolution,
+      leaveWhenAlone: v['leave-when-alone'],
+      sendDelayMs: parseDuration(v['send-delay']),
+      logLevel: v['log-level'],
+    };
+  } catch (e) {
+    fail(2, e.message);
+  }
+}
+
+// serve answers the page, page.js and livekit-client's UMD build, nothing
+// else, on a free loopback port.
+async function serve() {
+  const files = {
+    '/': ['text/html', '<!doctype html><meta charset="utf-8"><title>causerie peer</title>' +
+      '<script src="/livekit-client.umd.js"></script><script src="/page.js"></script><body></body>'],
+    '/page.js': ['text/javascript', await readFile(join(here, 'page.js'))],
+    '/livekit-client.umd.js': ['text/javascript',
+      await readFile(join(here, 'node_modules/livekit-client/dist/livekit-client.umd.js'))],
+  };
+  const server = createServer((req, res) => {
+    const f = files[req.url];
+    if (!f || req.method !== 'GET') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': f[0], 'cache-control': 'no-store' }).end(f[1]);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
+// cpuSeconds adds up the user and system time of every live descendant of
+// this process (Chromium's browser, GPU, network and renderer processes),
+// from /proc. Linux only; 0 elsewhere.
+async function cpuSeconds() {
+  const parent = new Map();
+  const ticks = new Map();
+  let names;
+  try {
+    names = await readdir('/proc');
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(f[1]));
+      ticks.set(Number(name), Number(f[11]) + Number(f[12]));
+    } catch {
+      // gone in the meantime
+    }
+  }
+  let total = 0;
+  for (const [pid, t] of ticks) {
+    for (let p = parent.get(pid); p; p = parent.get(p)) {
+      if (p === process.pid) {
+        total += t;
+        break;
+      }
+    }
+  }
+  return total / 100; // USER_HZ is 100 on Linux
+}
+
+async function main() {
+  const o = options();
+  const t0 = Date.now();
+  // Everything is bounded: Chromium's start, joining, the stay, leaving.
+  const limitMs = o.durationMs + 90_000;
+  const watchdog = setTimeout(() => fail(1, `still running after ${limitMs / 1000} s: giving up`), limitMs);
+  watchdog.unref();
+
+  const server = await serve();
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const profile = await mkdtemp(join(tmpdir(), 'causerie-chromium-'));
+  let context;
+  const cleanup = async () => {
+    await context?.close().catch(() => {});
+    server.close();
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  };
+  try {
+    // launchPersistentContext passes --user-data-dir itself: the fresh
+    // profile made above.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    log('browser_started', { ms: Date.now() - t0 });
+
+    // Only the page's own server and the SFU on loopback.
+    const blocked = [];
+    await context.route('**/*', (route) => {
+      const u = new URL(route.request().url());
+      if (u.origin === origin) return route.continue();
+      blocked.push(u.href);
+      return route.abort('blockedbyclient');
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => process.stderr.write(`page: ${m.type()}: ${m.text()}\n`));
+    page.on('pageerror', (e) => process.stderr.write(`page: uncaught: ${e.message}\n`));
+    await page.exposeFunction('peerEvent', ({ event, ...fields }) => log(event, fields));
+    await page.goto(origin + '/', { timeout: 30_000 });
+
+    const summary = await page.evaluate((opts) => window.runPeer(opts), o);
+    summary.blocked_requests = blocked;
+    summary.browser_cpu_s = await cpuSeconds();
+    summary.wall_s = (Date.now() - t0) / 1000;
+    await cleanup();
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    clearTimeout(watchdog);
+  } catch (e) {
+    await cleanup();
+    fail(1, `failed: ${e?.message ?? e}`);
+  }
+}
+
+await main();
