@@ -10,9 +10,16 @@
 //
 // Tests set up rooms (AddRoom) and logged-in users (AddUser), play the host
 // (Waiting, Arrivals, Decide), inject faults (SetIntercept) and inspect
-// what clients did (Requests, HandRaisedAt, Mutes, SubtitleStarted). A
-// TokenMinter lets the fake hand out real LiveKit tokens for a real
-// livekit-server.
+// what clients did (Requests, HandRaisedAt, Mutes, Removals,
+// SubtitleStarted).
+//
+// With Config.LiveKit (package lkapi adapts a real livekit-server), the
+// fake also acts on LiveKit where the real server does: it signs real
+// tokens with the participant's attributes and grants, sets handRaisedAt
+// and names through UpdateParticipant, mutes with MutePublishedTrack,
+// removes with RemoveParticipant, sends {"type": "participantWaiting"} to
+// the room when someone starts waiting, dispatches the subtitle agent, and
+// answers 404/403 as the real views do when someone is not connected.
 package visiotest
 
 import (
@@ -20,6 +27,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -34,8 +42,8 @@ import (
 
 // TokenMinter makes a LiveKit access token for identity, named name, to
 // join room. The real server signs a JWT with its LiveKit key
-// (core/utils.py generate_token); tests that connect to a real
-// livekit-server plug in a minter with that server's key.
+// (core/utils.py generate_token), attributes and grants included; a
+// Config.LiveKit does all that, a TokenMinter only what it chooses.
 type TokenMinter func(room, identity, name string) (string, error)
 
 // Access levels (core/models.py RoomAccessLevel).
@@ -76,8 +84,15 @@ type Config struct {
 	// The real default is true; the fake's is false so that a test asks
 	// for it.
 	AllowUnregisteredRooms bool
-	// Minter makes LiveKit tokens; the default makes opaque ones the fake
-	// alone understands (enough for the bearer-token endpoints).
+	// LiveKit, when set, is the LiveKit server the instance drives, as the
+	// real backend drives its own: tokens, hand raise, rename, mute,
+	// removal, lobby notification and subtitle agent all reach it (see
+	// LiveKit). LiveKitURL defaults to its URL.
+	LiveKit LiveKit
+	// Minter, when set, makes the LiveKit tokens instead (even with
+	// LiveKit set). Without Minter or LiveKit the fake makes opaque
+	// tokens it alone understands (enough for the bearer-token
+	// endpoints).
 	Minter TokenMinter
 	// WaitingTimeout is how long a waiting lobby entry lives after the
 	// last poll (LOBBY_WAITING_TIMEOUT, 3 s).
@@ -88,7 +103,8 @@ type Config struct {
 	// AcceptedTimeout is how long an admission is remembered
 	// (LOBBY_ACCEPTED_TIMEOUT, 6 h).
 	AcceptedTimeout time.Duration
-	// Now is the clock of lobby expiry (default time.Now).
+	// Now is the fake's clock: lobby expiry and handRaisedAt (default
+	// time.Now).
 	Now func() time.Time
 	// SessionCookieName is Django's SESSION_COOKIE_NAME (default "sessionid").
 	SessionCookieName string
@@ -191,6 +207,8 @@ type Server struct {
 	lobby     map[string]map[string]*entry // room id → participant id → entry
 	grants    map[string]Grant             // token → grant
 	mutes     []Mute
+	removals  []Removal
+	lkErrors  []error
 	requests  []Request
 	intercept func(http.ResponseWriter, *http.Request) bool
 	arrivals  chan LobbyEntry
@@ -198,6 +216,9 @@ type Server struct {
 
 // New starts a fake instance on a loopback port. Close it when done.
 func New(cfg Config) *Server {
+	if cfg.LiveKitURL == "" && cfg.LiveKit != nil {
+		cfg.LiveKitURL = cfg.LiveKit.URL()
+	}
 	if cfg.LiveKitURL == "" {
 		cfg.LiveKitURL = "https://livekit.visiotest.invalid"
 	}
@@ -228,9 +249,6 @@ func New(cfg Config) *Server {
 		grants:   map[string]Grant{},
 		arrivals: make(chan LobbyEntry, 64),
 	}
-	if s.cfg.Minter == nil {
-		s.cfg.Minter = func(string, string, string) (string, error) { return "visiotest." + randomHex(16), nil }
-	}
 	mux := http.NewServeMux()
 	const api = "/api/v1.0/"
 	mux.HandleFunc("GET "+api+"config/{$}", s.config)
@@ -243,6 +261,7 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("POST "+api+"rooms/{pk}/rename/{$}", s.rename)
 	mux.HandleFunc("POST "+api+"rooms/{pk}/start-subtitle/{$}", s.startSubtitle)
 	mux.HandleFunc("POST "+api+"rooms/{pk}/mute-participant/{$}", s.muteParticipant)
+	mux.HandleFunc("POST "+api+"rooms/{pk}/remove-participant/{$}", s.removeParticipant)
 	s.srv = httptest.NewServer(s.front(mux))
 	s.URL = s.srv.URL
 	return s
@@ -439,7 +458,8 @@ func (s *Server) sessionAuth(w http.ResponseWriter, r *http.Request) (User, bool
 // header, no attempt; a malformed header or a token it cannot verify is a
 // 403 (the class has no authenticate_header, so DRF does not say 401). The
 // real one verifies the JWT with the LiveKit key; the fake knows the
-// tokens it handed out.
+// tokens it handed out, and verifies others when its LiveKit is a
+// TokenVerifier.
 func (s *Server) bearer(w http.ResponseWriter, r *http.Request) (g Grant, present, proceed bool) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -453,11 +473,27 @@ func (s *Server) bearer(w http.ResponseWriter, r *http.Request) (g Grant, presen
 	s.mu.Lock()
 	g, ok := s.grants[parts[1]]
 	s.mu.Unlock()
-	if !ok {
-		detail(w, http.StatusForbidden, "Invalid LiveKit token: signature verification failed")
-		return Grant{}, false, false
+	if ok {
+		return g, true, true
 	}
-	return g, true, true
+	why := "signature verification failed"
+	if v, can := s.cfg.LiveKit.(TokenVerifier); can {
+		c, err := v.Verify(parts[1])
+		switch {
+		case err != nil:
+			why = err.Error()
+		case c.Identity == "":
+			why = "Token missing user identity"
+		default:
+			return Grant{
+				Room: c.Room, Identity: c.Identity, Name: c.Name,
+				Color: c.Attributes["color"], Role: c.Attributes["room_role"],
+				Authenticated: c.Attributes["is_authenticated"] == "true",
+			}, true, true
+		}
+	}
+	detail(w, http.StatusForbidden, "Invalid LiveKit token: "+why)
+	return Grant{}, false, false
 }
 
 // --- endpoints ------------------------------------------------------------
@@ -535,7 +571,7 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		slug := slugify(r.PathValue("pk"))
-		lk, err := s.livekitLocked(slug, u, authed, username, "", "", "")
+		lk, err := s.livekitLocked(slug, nil, u, authed, username, "", "", "")
 		if err != nil {
 			detail(w, http.StatusInternalServerError, err.Error())
 			return
@@ -562,7 +598,7 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request) {
 	if rm.spec.AccessLevel == Trusted && authed || role != "" || rm.spec.AccessLevel == Public {
 		// Without participant_id: an anonymous user gets a fresh random
 		// identity on every fetch (core/utils.py generate_token).
-		lk, err := s.livekitLocked(rm.id, u, authed, username, "", role, "")
+		lk, err := s.livekitLocked(rm.id, rm.spec.Configuration, u, authed, username, "", role, "")
 		if err != nil {
 			detail(w, http.StatusInternalServerError, err.Error())
 			return
@@ -597,9 +633,9 @@ func (s *Server) requestEntry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	rm := s.lookupLocked(r.PathValue("pk"))
 	if rm == nil {
+		s.mu.Unlock()
 		// get_object only: no unregistered-room fallback here.
 		detail(w, http.StatusNotFound, "No Room matches the given query.")
 		return
@@ -612,6 +648,7 @@ func (s *Server) requestEntry(w http.ResponseWriter, r *http.Request) {
 	role := rm.role(u, authed)
 	var lk map[string]any
 	var err error
+	entered := false
 	bypass := rm.spec.AccessLevel == Public ||
 		rm.spec.AccessLevel == Trusted && authed ||
 		rm.spec.AccessLevel == Restricted && authed && role != ""
@@ -627,10 +664,11 @@ func (s *Server) requestEntry(w http.ResponseWriter, r *http.Request) {
 		}
 		le.Status = "accepted"
 		p = &entry{LobbyEntry: le}
-		lk, err = s.livekitLocked(rm.id, u, authed, username, le.Color, role, pid)
+		lk, err = s.livekitLocked(rm.id, rm.spec.Configuration, u, authed, username, le.Color, role, pid)
 	case p == nil:
-		// LobbyService.enter: notify the room, store with the waiting
-		// timeout.
+		// LobbyService.enter: notify the room (below, once the lock is
+		// released), store with the waiting timeout.
+		entered = true
 		p = &entry{
 			LobbyEntry: LobbyEntry{RoomID: rm.id, ID: pid, Username: username, Color: color(pid), Status: "waiting"},
 			expires:    s.cfg.Now().Add(s.cfg.WaitingTimeout),
@@ -647,18 +685,28 @@ func (s *Server) requestEntry(w http.ResponseWriter, r *http.Request) {
 		// refresh_waiting_status: cache.touch with the waiting timeout.
 		p.expires = s.cfg.Now().Add(s.cfg.WaitingTimeout)
 	case p.Status == "accepted":
-		lk, err = s.livekitLocked(rm.id, u, authed, username, p.Color, role, pid)
+		lk, err = s.livekitLocked(rm.id, rm.spec.Configuration, u, authed, username, p.Color, role, pid)
 	}
+	out := map[string]any{"status": p.Status, "username": p.Username, "id": p.ID, "color": p.Color, "livekit": nil}
+	s.mu.Unlock()
 	if err != nil {
 		detail(w, http.StatusInternalServerError, err.Error())
 		return
+	}
+	if entered {
+		// LobbyService.enter → utils.notify_participants: {"type":
+		// settings.LOBBY_NOTIFICATION_TYPE} to the whole room (admins or
+		// not; the web client listens only when admin), before answering.
+		// The real service sends it just before storing the entry, so a
+		// host who reacts within microseconds could list an empty lobby;
+		// the fake stores first.
+		s.notifyParticipants(r.Context(), rm.id, []byte(`{"type": "`+LobbyNotification+`"}`))
 	}
 	// prepare_response sets the cookie on every answer.
 	http.SetCookie(w, &http.Cookie{
 		Name: LobbyCookie, Value: pid, Path: "/",
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode,
 	})
-	out := map[string]any{"status": p.Status, "username": p.Username, "id": p.ID, "color": p.Color, "livekit": nil}
 	if lk != nil {
 		out["livekit"] = lk
 	}
@@ -755,8 +803,8 @@ func (s *Server) enter(w http.ResponseWriter, r *http.Request) {
 // participantRoom runs the checks of the participant actions
 // (LiveKitTokenAuthentication + HasLiveKitRoomAccess): a token for this
 // very room. The real endpoints then update the participant in LiveKit
-// and answer 404 when they are not connected; the fake does not know who
-// is connected and takes them as present.
+// and answer 404 when they are not connected; so does the fake with a
+// LiveKit, while without one it takes them as present.
 func (s *Server) participantRoom(w http.ResponseWriter, r *http.Request) (*room, Grant, bool) {
 	g, present, ok := s.bearer(w, r)
 	if !ok {
@@ -780,7 +828,48 @@ func (s *Server) participantRoom(w http.ResponseWriter, r *http.Request) (*room,
 	return rm, g, true
 }
 
-// toggleHand is RoomViewSet.toggle_hand.
+// updateParticipant is services/participants_management.py
+// ParticipantsManagement.update as the participant actions use it:
+// UpdateParticipant on the room named after its id, 404 {"error":
+// "Participant not found"} when LiveKit does not know them, 500 {"error":
+// failure} on any other error. It answers and returns false on failure;
+// without a LiveKit it does nothing and returns true.
+//
+// The service always sends metadata=json.dumps(metadata), and the actions
+// pass none: LiveKit receives the string "null", which is not empty, so
+// every hand raise or rename also sets the participant's metadata to
+// "null". Clients see that too.
+func (s *Server) updateParticipant(w http.ResponseWriter, r *http.Request, roomID, identity string, u ParticipantUpdate, failure string) bool {
+	lk := s.cfg.LiveKit
+	if lk == nil {
+		return true
+	}
+	if u.Metadata == "" {
+		u.Metadata = "null"
+	}
+	ctx, cancel := lkContext(r.Context())
+	defer cancel()
+	return s.liveKitAnswer(w, lk.UpdateParticipant(ctx, roomID, identity, u), failure)
+}
+
+// liveKitAnswer answers a failed ParticipantsManagement call as the views
+// do: ParticipantNotFoundException is a 404, any other error a 500 with
+// the view's message. It returns whether err was nil.
+func (s *Server) liveKitAnswer(w http.ResponseWriter, err error, failure string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrLiveKitNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "Participant not found"})
+	default:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": failure})
+	}
+	return false
+}
+
+// toggleHand is RoomViewSet.toggle_hand: the participant attribute
+// handRaisedAt, timezone.now().isoformat() when raised, "" when lowered
+// (LiveKit deletes an attribute set to "", and clients see "").
 func (s *Server) toggleHand(w http.ResponseWriter, r *http.Request) {
 	rm, g, ok := s.participantRoom(w, r)
 	if !ok {
@@ -797,7 +886,12 @@ func (s *Server) toggleHand(w http.ResponseWriter, r *http.Request) {
 	}
 	at := ""
 	if raised {
-		at = time.Now().UTC().Format("2006-01-02T15:04:05.000000-07:00")
+		at = isoformat(s.cfg.Now())
+	}
+	if !s.updateParticipant(w, r, rm.id, g.Identity,
+		ParticipantUpdate{Attributes: map[string]string{"handRaisedAt": at}},
+		"Failed to update participant hand state") {
+		return
 	}
 	s.mu.Lock()
 	rm.hands[g.Identity] = at
@@ -805,9 +899,11 @@ func (s *Server) toggleHand(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "success"})
 }
 
-// rename is RoomViewSet.rename.
+// rename is RoomViewSet.rename: UpdateParticipant with the new name (the
+// token keeps the old one; the fake's Grant follows the rename so that
+// tests can read it).
 func (s *Server) rename(w http.ResponseWriter, r *http.Request) {
-	_, g, ok := s.participantRoom(w, r)
+	rm, g, ok := s.participantRoom(w, r)
 	if !ok {
 		return
 	}
@@ -816,14 +912,18 @@ func (s *Server) rename(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, _ := body["name"].(string)
-	if n := len([]rune(strings.TrimSpace(name))); n < 1 || n > 255 {
+	name = strings.TrimSpace(name)
+	if n := len([]rune(name)); n < 1 || n > 255 {
 		fieldError(w, "name", "Ensure this field has between 1 and 255 characters.")
+		return
+	}
+	if !s.updateParticipant(w, r, rm.id, g.Identity, ParticipantUpdate{Name: name}, "Failed to rename participant") {
 		return
 	}
 	s.mu.Lock()
 	for tok, gr := range s.grants {
 		if gr.Room == g.Room && gr.Identity == g.Identity {
-			gr.Name = strings.TrimSpace(name)
+			gr.Name = name
 			s.grants[tok] = gr
 		}
 	}
@@ -832,7 +932,12 @@ func (s *Server) rename(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSubtitle is RoomViewSet.start_subtitle, behind the "subtitle"
-// feature flag (api/feature_flag.py: Http404 when off).
+// feature flag (api/feature_flag.py: Http404 when off), and
+// services/subtitle.py SubtitleService.start_subtitle: an agent dispatch
+// of settings.ROOM_SUBTITLE_AGENT_NAME to the room. The transcriber agent
+// then joins the room and publishes transcriptions; no such agent runs
+// here, so clients see nothing but the dispatch (AgentDispatchService
+// ListDispatch).
 func (s *Server) startSubtitle(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := s.bearer(w, r); !ok {
 		return
@@ -845,6 +950,17 @@ func (s *Server) startSubtitle(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if lk := s.cfg.LiveKit; lk != nil {
+		ctx, cancel := lkContext(r.Context())
+		err := lk.CreateAgentDispatch(ctx, rm.id, SubtitleAgent)
+		cancel()
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]any{
+				"error": "Subtitles failed to start for room " + rm.spec.Slug,
+			})
+			return
+		}
+	}
 	s.mu.Lock()
 	rm.subtitles = true
 	s.mu.Unlock()
@@ -853,7 +969,10 @@ func (s *Server) startSubtitle(w http.ResponseWriter, r *http.Request) {
 
 // muteParticipant is RoomViewSet.mute_participant with
 // permissions.py CanMuteParticipant: authentication by LiveKit token,
-// then session.
+// then session. It only mutes, through ParticipantsManagement.mute
+// (MutePublishedTrack, muted=true): the participantMuted notification
+// the muted person sees is the web client's own data packet
+// (frontend rooms/api/muteParticipant.ts), not the server's.
 func (s *Server) muteParticipant(w http.ResponseWriter, r *http.Request) {
 	g, tokenAuth, ok := s.bearer(w, r)
 	if !ok {
@@ -894,21 +1013,88 @@ func (s *Server) muteParticipant(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
+	// serializers.py MuteParticipantSerializer: two CharFields, which DRF
+	// trims.
 	identity, _ := body["participant_identity"].(string)
 	track, _ := body["track_sid"].(string)
-	if strings.TrimSpace(identity) == "" {
+	identity, track = strings.TrimSpace(identity), strings.TrimSpace(track)
+	if identity == "" {
 		fieldError(w, "participant_identity", "This field is required.")
 		return
 	}
-	if strings.TrimSpace(track) == "" || len(track) > 255 {
+	if track == "" || len(track) > 255 {
 		fieldError(w, "track_sid", "This field is required.")
 		return
 	}
-	// The real view also checks, in LiveKit, that the caller and the
-	// target are connected (404 / 403 otherwise); the fake takes them as
-	// present.
+	if lk := s.cfg.LiveKit; lk != nil {
+		ctx, cancel := lkContext(r.Context())
+		defer cancel()
+		if tokenAuth {
+			// "TEMPORARY" check of the view: a token caller must be in the
+			// room. check_if_in_meeting's answer is ignored (a
+			// DISCONNECTED participant passes); only a failure to find
+			// them, or any LiveKit error, denies.
+			if _, err := lk.GetParticipant(ctx, rm.id, g.Identity); err != nil {
+				writeJSON(w, http.StatusForbidden, map[string]any{"error": "Could not verify caller presence"})
+				return
+			}
+		}
+		// LiveKit answers success for a track SID the participant does
+		// not publish. For a participant not in the room, livekit-server
+		// (v1.13.5) does not say not_found: its request waits for the
+		// participant's node, which never answers, and fails after 3 s
+		// with Twirp "unavailable", so the view answers 500, not 404.
+		if !s.liveKitAnswer(w, lk.MutePublishedTrack(ctx, rm.id, identity, track), "Failed to mute participant") {
+			return
+		}
+	}
 	s.mu.Lock()
 	s.mutes = append(s.mutes, Mute{RoomID: rm.id, By: by, Identity: identity, TrackSID: track})
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"status": "success"})
+}
+
+// removeParticipant is RoomViewSet.remove_participant (permission
+// HasPrivilegesOnRoom over session authentication; the body is validated
+// after the room lookup, serializers.py
+// BaseParticipantsManagementSerializer) and
+// ParticipantsManagement.remove: the participant's lobby entry (keyed by
+// their identity, which is the lobby id of an anonymous guest) is
+// cleared, so an admitted guest must ask again, then RemoveParticipant.
+// The frontend calls it from the participant menu
+// (rooms/api/removeParticipant.ts).
+func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) {
+	rm, ok := s.hostRoom(w, r, nil)
+	if !ok {
+		return
+	}
+	u, _ := s.sessionUser(r)
+	var body map[string]any
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	identity, _ := body["participant_identity"].(string)
+	if _, present := body["participant_identity"]; !present {
+		fieldError(w, "participant_identity", "This field is required.")
+		return
+	}
+	if identity = strings.TrimSpace(identity); identity == "" {
+		fieldError(w, "participant_identity", "This field may not be blank.")
+		return
+	}
+	s.mu.Lock()
+	delete(s.lobby[rm.id], identity)
+	s.mu.Unlock()
+	if lk := s.cfg.LiveKit; lk != nil {
+		ctx, cancel := lkContext(r.Context())
+		err := lk.RemoveParticipant(ctx, rm.id, identity)
+		cancel()
+		if !s.liveKitAnswer(w, err, "Failed to remove participant") {
+			return
+		}
+	}
+	s.mu.Lock()
+	s.removals = append(s.removals, Removal{RoomID: rm.id, By: u.Sub, Identity: identity})
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"status": "success"})
 }
@@ -975,8 +1161,13 @@ func (s *Server) decideLocked(roomID, pid string, allow bool) bool {
 // livekitLocked is core/utils.py generate_livekit_config and
 // generate_token: identity is the user's sub, else participantID (lobby),
 // else random; the name is username, else the account's name or
-// "Anonymous".
-func (s *Server) livekitLocked(roomName string, u User, authed bool, username, col, role, participantID string) (map[string]any, error) {
+// "Anonymous"; attributes color, room_role and is_authenticated; grants
+// to join the room, publish the room's can_publish_sources (the
+// instance's default sources for its owners and administrators, who also
+// administer the room), subscribe and publish data, but not to update
+// one's own metadata or attributes. conf is the room's configuration (nil
+// for an unregistered room).
+func (s *Server) livekitLocked(roomName string, conf map[string]any, u User, authed bool, username, col, role, participantID string) (map[string]any, error) {
 	g := Grant{Room: roomName, Role: role, Authenticated: authed}
 	switch {
 	case authed:
@@ -993,12 +1184,50 @@ func (s *Server) livekitLocked(roomName string, u User, authed bool, username, c
 	if g.Color == "" {
 		g.Color = color(g.Identity)
 	}
-	tok, err := s.cfg.Minter(g.Room, g.Identity, g.Name)
+	admin := role == Owner || role == Admin
+	sources := s.cfg.DefaultSources
+	if v, ok := conf["can_publish_sources"]; ok && v != nil && !admin {
+		sources = stringList(v)
+	}
+	authenticated := "false"
+	if authed {
+		authenticated = "true"
+	}
+	tok, err := s.mint(TokenClaims{
+		Room: g.Room, Identity: g.Identity, Name: g.Name,
+		// room_role is None for people without a role; the SDK writes
+		// null, which LiveKit reads as "".
+		Attributes:        map[string]string{"color": g.Color, "room_role": role, "is_authenticated": authenticated},
+		RoomAdmin:         admin,
+		CanPublish:        len(sources) > 0,
+		CanPublishSources: slices.Clone(sources),
+		CanSubscribe:      true,
+		CanPublishData:    true, // VideoGrants' default
+		TTL:               tokenTTL,
+	})
 	if err != nil {
 		return nil, err
 	}
 	s.grants[tok] = g
 	return map[string]any{"url": s.cfg.LiveKitURL, "room": roomName, "token": tok}, nil
+}
+
+// stringList reads a JSON list of strings, as decoded (of any) or as a
+// test wrote it ([]string).
+func stringList(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 func everyoneCanMute(conf map[string]any) bool {
