@@ -81,18 +81,23 @@ func (b *Backend) disconnectError(reason lksdk.DisconnectionReason) error {
 	if b.leaving.Load() {
 		return nil
 	}
-	switch reason {
-	case lksdk.LeaveRequested:
-		return nil
-	case lksdk.ParticipantRemoved:
-		return client.ErrRemoved
-	case lksdk.RoomClosed:
-		return client.ErrRoomClosed
-	case lksdk.DuplicateIdentity:
-		return client.ErrDuplicateIdentity
-	default:
-		return client.ErrConnectionLost
+	// lksdk folds several protocol reasons into OtherReason (a deleted
+	// room among them); the room keeps the raw one.
+	raw := livekit.DisconnectReason_UNKNOWN_REASON
+	if b.room != nil {
+		raw = b.room.DisconnectReason()
 	}
+	switch {
+	case reason == lksdk.LeaveRequested || raw == livekit.DisconnectReason_CLIENT_INITIATED:
+		return nil
+	case reason == lksdk.ParticipantRemoved || raw == livekit.DisconnectReason_PARTICIPANT_REMOVED:
+		return client.ErrRemoved
+	case reason == lksdk.RoomClosed || raw == livekit.DisconnectReason_ROOM_DELETED || raw == livekit.DisconnectReason_ROOM_CLOSED:
+		return client.ErrRoomClosed
+	case reason == lksdk.DuplicateIdentity || raw == livekit.DisconnectReason_DUPLICATE_IDENTITY:
+		return client.ErrDuplicateIdentity
+	}
+	return client.ErrConnectionLost
 }
 
 // legacyChat is the payload of a chat data packet on lk-chat-topic.
