@@ -351,6 +351,25 @@ func TestVisioHandsMuteRemove(t *testing.T) {
 		t.Fatalf("caption %+v", c)
 	}
 
+	// A host takes the camera away from participants (the web client
+	// sends permissionsRemoved beside the new permissions): Ann stops
+	// publishing it, and everyone sees it go.
+	annCam := await(t, host, "Ann's camera", func(e client.TrackSubscribed) bool {
+		return e.Track.Participant == annID && e.Track.Kind == client.Video
+	}).Track.SID
+	removal := []byte(`{"type":"permissionsRemoved","data":{"removedSources":["camera"]}}`)
+	if _, err := srv.RoomService().SendData(ctx, &lkproto.SendDataRequest{Room: roomID, Data: removal,
+		Kind: lkproto.DataPacket_RELIABLE, DestinationIdentities: []string{annID}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := await(t, ann, "permissionsRemoved", func(e client.Notification) bool { return e.Type == client.NotifyPermissionsRemoved }); len(n.Sources) != 1 || n.Sources[0] != client.SourceCamera {
+		t.Fatalf("notification %+v", n)
+	}
+	await(t, host, "Ann's camera gone", func(e client.TrackUnsubscribed) bool { return e.Track.SID == annCam })
+	if err := ann.SetCameraMuted(false); err == nil {
+		t.Fatal("camera turned back on after its permission was removed")
+	}
+
 	// The host removes Ben, whose meeting ends with that reason.
 	if err := host.RemoveParticipant(ctx, ben.Self().Identity); err != nil {
 		t.Fatal(err)
