@@ -610,6 +610,22 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// requiredString is a DRF CharField(required=True, allow_blank=False):
+// whitespace trimmed, then present and not blank, or a 400 naming the field.
+func requiredString(w http.ResponseWriter, body map[string]any, field string) (string, bool) {
+	v, present := body[field]
+	if !present {
+		fieldError(w, field, "This field is required.")
+		return "", false
+	}
+	str, _ := v.(string)
+	if str = strings.TrimSpace(str); str == "" {
+		fieldError(w, field, "This field may not be blank.")
+		return "", false
+	}
+	return str, true
+}
+
 // requestEntry is RoomViewSet.request_entry and services/lobby.py
 // LobbyService.request_entry.
 func (s *Server) requestEntry(w http.ResponseWriter, r *http.Request) {
@@ -623,13 +639,8 @@ func (s *Server) requestEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	// serializers.py RequestEntrySerializer: username required, not blank
 	// (DRF trims whitespace), validated before the room is looked up.
-	username, _ := body["username"].(string)
-	if _, present := body["username"]; !present {
-		fieldError(w, "username", "This field is required.")
-		return
-	}
-	if username = strings.TrimSpace(username); username == "" {
-		fieldError(w, "username", "This field may not be blank.")
+	username, ok := requiredString(w, body, "username")
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -1073,13 +1084,8 @@ func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	identity, _ := body["participant_identity"].(string)
-	if _, present := body["participant_identity"]; !present {
-		fieldError(w, "participant_identity", "This field is required.")
-		return
-	}
-	if identity = strings.TrimSpace(identity); identity == "" {
-		fieldError(w, "participant_identity", "This field may not be blank.")
+	identity, ok := requiredString(w, body, "participant_identity")
+	if !ok {
 		return
 	}
 	s.mu.Lock()
