@@ -221,6 +221,8 @@ func TestVisioJoinByLink(t *testing.T) {
 	if frames < 120 || r.Local.Video == nil || r.Local.Video.FramesEncoded < 200 {
 		t.Errorf("media: %d frames from the host, local %+v", frames, r.Local.Video)
 	}
+	t.Logf("alice, by link: joined %d ms after start (API and LiveKit), first picture at %d ms, %d frames from the host",
+		r.JoinMs, r.FirstRemoteVideoMs, frames)
 }
 
 // TestVisioLobby: a restricted meeting. A guest waits in the lobby until
