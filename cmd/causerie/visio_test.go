@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,10 +39,21 @@ func visioInstance(t *testing.T) (*lkserver.Server, *visiotest.Server) {
 }
 
 // attendee is a Causerie participant run in the test process, through
-// the same client API the front ends use.
+// the same client API the front ends use. It keeps every event it got, so
+// a test may wait for them in any order.
 type attendee struct {
 	*client.Session
-	events chan client.Event
+	mu     sync.Mutex
+	seen   []client.Event
+	closed bool
+	more   chan struct{} // signalled after each event
+}
+
+// history returns the events so far and whether the stream has ended.
+func (a *attendee) history() ([]client.Event, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.seen), a.closed
 }
 
 // attend joins the meeting by its link. login, when set, is a user's
@@ -67,12 +80,24 @@ func attend(t *testing.T, v *visiotest.Server, name string, devices bool, login 
 			t.Fatal(err)
 		}
 	}
-	a := &attendee{Session: client.New(cfg), events: make(chan client.Event, 4096)}
+	a := &attendee{Session: client.New(cfg), more: make(chan struct{}, 1)}
 	go func() {
 		for ev := range a.Events() {
-			a.events <- ev
+			a.mu.Lock()
+			a.seen = append(a.seen, ev)
+			a.mu.Unlock()
+			select {
+			case a.more <- struct{}{}:
+			default:
+			}
 		}
-		close(a.events)
+		a.mu.Lock()
+		a.closed = true
+		a.mu.Unlock()
+		select {
+		case a.more <- struct{}{}:
+		default:
+		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -83,19 +108,32 @@ func attend(t *testing.T, v *visiotest.Server, name string, devices bool, login 
 	return a
 }
 
-// await returns the first event of type E that matches, failing after 15 s.
+// await returns the first event of type E that matches, received so far
+// or within 15 s.
 func await[E client.Event](t *testing.T, a *attendee, what string, match func(E) bool) E {
+	t.Helper()
+	return awaitNth(t, a, what, 1, match)
+}
+
+// awaitNth returns the nth event of type E that matches.
+func awaitNth[E client.Event](t *testing.T, a *attendee, what string, n int, match func(E) bool) E {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
 	for {
-		select {
-		case ev, ok := <-a.events:
-			if !ok {
-				t.Fatalf("stream closed waiting for %s", what)
-			}
+		evs, closed := a.history()
+		found := 0
+		for _, ev := range evs {
 			if e, is := ev.(E); is && match(e) {
-				return e
+				if found++; found == n {
+					return e
+				}
 			}
+		}
+		if closed {
+			t.Fatalf("stream closed waiting for %s", what)
+		}
+		select {
+		case <-a.more:
 		case <-timeout:
 			t.Fatalf("no %s within 15 s", what)
 		}
@@ -118,11 +156,14 @@ func dataReady(t *testing.T, srv *lkserver.Server, room string, a *attendee) {
 			t.Fatalf("probe: %v", err)
 		}
 		select {
-		case ev := <-a.events:
+		case <-a.more:
+		case <-time.After(200 * time.Millisecond):
+		}
+		evs, _ := a.history()
+		for _, ev := range evs {
 			if d, ok := ev.(client.DataMessage); ok && d.Topic == topic {
 				return
 			}
-		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("data channel never opened")
@@ -237,28 +278,31 @@ func TestVisioLobby(t *testing.T) {
 	dataReady(t, srv, roomID, host)
 	link := v.URL + "/" + meetingCode
 
-	for _, c := range []struct {
+	for i, c := range []struct {
 		name  string
 		allow bool
 	}{{"Invité", true}, {"Intrus", false}} {
 		t.Run(c.name, func(t *testing.T) {
 			guest := causerie(t, nil, "join", link, "--name", c.name, "--headless", "--camera", "none", "--mic", "none",
 				"--print-events", "--duration", "3s")
-			await(t, host, "participantWaiting", func(e client.Notification) bool { return e.Type == client.NotifyParticipantWaiting })
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// The host is told someone waits, then lists the lobby.
+			awaitNth(t, host, "participantWaiting", i+1, func(e client.Notification) bool { return e.Type == client.NotifyParticipantWaiting })
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			waiting, err := host.Waiting(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var id string
-			for _, w := range waiting {
-				if w.Name == c.name {
-					id = w.ID
+			for id == "" {
+				waiting, err := host.Waiting(ctx)
+				if err != nil {
+					t.Fatalf("%s never listed in the lobby: %v", c.name, err)
 				}
-			}
-			if id == "" {
-				t.Fatalf("%s not in the lobby: %+v", c.name, waiting)
+				for _, w := range waiting {
+					if w.Name == c.name {
+						id = w.ID
+					}
+				}
+				if id == "" {
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
 			if err := host.Admit(ctx, id, c.allow); err != nil {
 				t.Fatal(err)
