@@ -9,6 +9,9 @@ import (
 // inLoop runs f in the session's loop and waits for it: the way commands
 // read the loop's state. It fails once the session has ended.
 func (s *Session) inLoop(f func()) error {
+	if !s.looping.Load() {
+		return ErrNotJoined // nothing would run f before Join
+	}
 	c := loopCall{f: f, done: make(chan struct{})}
 	s.Post(c)
 	select {

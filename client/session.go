@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"causerie/media"
@@ -103,6 +104,7 @@ type Session struct {
 	micTrack LocalTrack
 	closing  bool // teardown started: no new senders
 
+	looping    atomic.Bool // the loop runs (or ran): commands may post to it
 	senders    sync.WaitGroup
 	stopMedia  context.CancelFunc
 	mediaCtx   context.Context
@@ -203,6 +205,7 @@ func (s *Session) Join(ctx context.Context) error {
 	for _, p := range others {
 		s.addParticipant(p)
 	}
+	s.looping.Store(true)
 	go s.loop()
 	if err := s.publish(ctx); err != nil {
 		s.Post(Error{Err: err})

@@ -295,6 +295,19 @@ func TestSessionResolvesThroughLobbyAndQueuesHands(t *testing.T) {
 	}
 }
 
+func TestSessionCommandsBeforeJoin(t *testing.T) {
+	s := New(Config{Backend: newFakeBackend()})
+	if q := s.RaisedHands(); q != nil {
+		t.Fatalf("hands before joining: %v", q)
+	}
+	if err := s.MuteParticipant(context.Background(), "x", Audio); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("MuteParticipant before joining: %v", err)
+	}
+	if err := s.SetMicMuted(true); !errors.Is(err, ErrMediaDevice) {
+		t.Fatalf("SetMicMuted before joining: %v", err)
+	}
+}
+
 func TestSessionWithoutServiceRefusesServiceCommands(t *testing.T) {
 	fb := newFakeBackend()
 	s := New(Config{Backend: fb})
