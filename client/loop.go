@@ -110,7 +110,7 @@ func (s *Session) handle(ev BackendEvent) {
 		s.emit(TrackMuted{Track: t, Muted: ev.Muted})
 	case localTrack:
 		s.tracks[ev.Track.SID] = ev.Track
-		s.emit(TrackPublished{Track: ev.Track})
+		s.emit(TrackPublished(ev))
 	case localMute:
 		s.handle(TrackMuted{Track: Track{SID: ev.sid}, Muted: ev.muted})
 	case ActiveSpeakers:

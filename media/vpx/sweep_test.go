@@ -141,7 +141,7 @@ func measureEncode(t *testing.T, src clip, cfg EncoderConfig, n int) encodeStats
 		}
 	}
 	if shown == 0 {
-		t.Fatal(fmt.Sprintf("%s: no pictures decoded", cfg.Codec))
+		t.Fatalf("%s: no pictures decoded", cfg.Codec)
 	}
 	return encodeStats{
 		wallMs: float64(elapsed.Microseconds()) / 1000 / float64(n),
