@@ -1,7 +1,6 @@
 package vpx
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
