@@ -51,11 +51,11 @@ type RemoteReport struct {
 	Codec           string  `json:"codec"`
 	PacketsReceived uint64  `json:"packets_received"`
 	PacketsLost     uint64  `json:"packets_lost"`
-	FramesDecoded   uint64  `json:"frames_decoded,omitempty"`
+	FramesDecoded   uint64  `json:"frames_decoded"`
 	DecodeErrors    uint64  `json:"decode_errors"`
 	Keyframes       uint64  `json:"keyframes,omitempty"`
-	Width           int     `json:"width,omitempty"`
-	Height          int     `json:"height,omitempty"`
+	Width           int     `json:"width"`
+	Height          int     `json:"height"`
 	ConcealedMs     uint64  `json:"concealed_ms"`
 	FECRecovered    uint64  `json:"fec_recovered,omitempty"`
 	LatencyMsP50    float64 `json:"latency_ms_p50"`
