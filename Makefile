@@ -9,7 +9,7 @@ BIN            := bin/causerie
 # Tests and the demo find the SFU through this variable.
 export CAUSERIE_LIVEKIT_SERVER := $(LIVEKIT_SERVER)
 
-.PHONY: all build deps sfu browser run test bench vet clean
+.PHONY: all build deps sfu browser run test bench apm-data vet clean
 
 all: build
 
@@ -51,6 +51,12 @@ test: deps sfu browser vet
 
 bench: deps
 	scripts/bench.sh
+
+# Echo cancellation, noise suppression and CPU figures of media/apm, with
+# the library settings tried and speexdsp for comparison when installed:
+# media/apm/testdata/measure.json. Every threshold of issue 4 is asserted.
+apm-data: deps
+	scripts/apm-data.sh
 
 clean:
 	rm -rf bin .deps.stamp

@@ -3,7 +3,10 @@
 # are missing. Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
-packages=(gcc pkg-config libvpx-dev libopus-dev libopusfile-dev)
+# g++ and libwebrtc-audio-processing-dev: media/apm's C++ shim; espeak-ng
+# and sox: the speech its measurements (make apm-data) are built from.
+packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev
+  libwebrtc-audio-processing-dev espeak-ng sox)
 
 missing=()
 for p in "${packages[@]}"; do

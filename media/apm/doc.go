@@ -1,0 +1,66 @@
+// Package apm cleans the microphone signal before it is encoded: echo
+// cancellation against the speaker signal, noise suppression, automatic
+// gain and a high-pass filter, with voice activity as a by-product. It
+// wraps the WebRTC audio processing module as Debian ships it
+// (libwebrtc-audio-processing 0.3, the AEC2-era module of the 2016
+// browsers) through a small C++ shim.
+//
+// # Use
+//
+// A Processor works on 10 ms frames of 48 kHz mono int16 (FrameSamples):
+// Far gets every frame the speaker plays, Near processes every microphone
+// frame in place, Far before the Near it echoes into. Neither allocates;
+// both may run on different goroutines (one mutex, see Processor), never
+// on a device callback: a call takes 0.1-0.2 ms.
+//
+// # Why this library
+//
+// TestMeasure (measure_test.go; scripts/apm-data.sh writes the whole table
+// to testdata/measure.json) builds a call from espeak-ng speech: an
+// English far end at -20 dBFS played through a 50 ms synthetic room at
+// -6 dB with a bulk delay of 30-150 ms, a French near end at -20 dBFS
+// talking over it from 8 s to 14 s and alone after, and separately white
+// or pink noise at -35 dBFS around speech. Figures with every stage on
+// (Defaults, delay reported right), the library off, and speexdsp 1.2
+// (MDF canceller with a 100 ms filter on a reference pre-delayed by the
+// known delay, plus its preprocessor), on the 2-core reference machine:
+//
+//	                     ERLE (dB), far end alone, after 2 s    double-talk   noise reduction   added   CPU
+//	echo delay:          30 ms  60 ms  100 ms  150 ms  100 ms¹  loss² (dB)    white/pink (dB)   delay   % core
+//	off                    0.0    0.0    0.0     0.0     0.0      0.0           0.0 / 0.0        0 ms   -
+//	webrtc 0.3 Defaults   38.9   38.3   37.8    41.3    39.2      3.8          16.7 / 21.6      14 ms   1.3-1.9
+//	speexdsp 1.2          30.2   29.8   30.0    29.8     6.5      0.3          14.3 / 17.1      10 ms   1.5-2.6
+//
+//	¹ the echo 100 ms late while the delay is reported as 0 (a device
+//	  latency measured wrong). At 150 ms both fail: 8.6 and 1.0 dB.
+//	  WebRTC's ERLE varies by ±0.4 dB from run to run on the same input.
+//	² least-squares gain of the clean near end in the output when it
+//	  talks alone minus the same during double talk (average over the
+//	  four delays), so the AGC's gain cannot hide what the echo
+//	  suppressor takes.
+//
+// In a call, Played (the playout mixer's tap) and Capture (around the
+// microphone) measure the echo delay from timestamps, so no latency needs
+// configuring.
+//
+// The WebRTC module is chosen: 8-11 dB more ERLE (it reaches the issue's
+// 35 dB goal, speexdsp does not), a delay estimator that keeps it working
+// when the device latency is 100 ms off (speexdsp has none and collapses),
+// a voice detector that ignores the cancelled echo (speexdsp's flags the
+// echo as speech), more noise reduction, and an AGC. speexdsp keeps the
+// near end intact in double talk where the WebRTC suppressor takes 3.8 dB,
+// and delays the voice 4 ms less. The newer module with AEC3 (1.x) is not
+// packaged for Debian 12; it is the upgrade path when it is.
+//
+// Two requirements of issue 4 are not met with this library and are left
+// failing in TestMeasure rather than loosened: double talk loses 3.8 dB
+// on average (3 allowed; the lowest suppression level is already the
+// default, the classic filter reaches 3.0 but only with an exact delay),
+// and the chain delays the voice by 14 ms (10 allowed; the canceller alone
+// adds 8 ms and the noise suppressor alone 7, each counting the 1 ms
+// band-splitting filters they share).
+//
+// The library settings behind Defaults (suppression levels, extended
+// filter, delay-agnostic mode) were chosen from the APM_SWEEP rows of the
+// same test; each constant in config.go gives its figures.
+package apm

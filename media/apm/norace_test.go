@@ -1,0 +1,5 @@
+//go:build !race
+
+package apm
+
+const raceEnabled = false

@@ -1,0 +1,181 @@
+package apm
+
+/*
+#cgo pkg-config: webrtc-audio-processing
+#cgo CXXFLAGS: -std=c++11 -Wno-deprecated-declarations
+#cgo LDFLAGS: -lstdc++
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+const (
+	// SampleRate is the rate of every frame, in Hz: the rate of Opus and of
+	// the playout mixer, so nothing is resampled on the way.
+	SampleRate = 48000
+	// FrameSamples is one 10 ms mono frame, the only block size the
+	// library processes.
+	FrameSamples = SampleRate / 100
+	// FrameDuration is the duration of one frame.
+	FrameDuration = 10 * time.Millisecond
+)
+
+// Processor runs the WebRTC audio processing module on one microphone
+// (Near, or Capture around a media.AudioSource) with one speaker signal as
+// the echo reference (Far, or Played from the playout mixer).
+//
+// Far and Near may be called from different goroutines (the playout mixer
+// and the capture loop). One mutex serialises every call into the
+// library: a call costs 0.1-0.2 ms (BenchmarkProcess10ms), so the longest
+// a Far waits is one Near, far below a frame. SetDelay and the delay
+// bookkeeping of Played are atomic stores and never wait. Close waits for
+// a call in progress; calls after it return ErrClosed.
+type Processor struct {
+	mu    sync.Mutex
+	shim  *C.apm_shim  // nil once closed; guarded by mu
+	delay atomic.Int32 // ms, from SetDelay
+	echo  bool
+
+	// lead is the time from the last Played call to the moment its last
+	// frame is heard, in ns; lastDelay the delay the last Near used, ms.
+	lead      atomic.Int64
+	lastDelay atomic.Int32
+	now       func() time.Time
+}
+
+// New creates a processor for cfg.
+func New(cfg Config) (*Processor, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	t := cfg.tune
+	cc := C.apm_shim_config{
+		echo_cancel:         cbool(cfg.EchoCancel),
+		extended_filter:     cbool(!t.noExtendedFilter),
+		delay_agnostic:      cbool(!t.noDelayAgnostic),
+		echo_suppression:    C.int(pick(t.echoSuppression, defaultEchoSuppression)),
+		noise_suppress:      cbool(cfg.NoiseSuppress),
+		noise_level:         C.int(pick(t.noiseLevel, defaultNoiseLevel)),
+		auto_gain:           cbool(cfg.AutoGain),
+		gain_target_dbfs:    C.int(pick(t.gainTargetDBFS, defaultGainTargetDBFS)),
+		gain_compression_db: C.int(pick(t.gainCompression, defaultGainCompressionDB)),
+		high_pass:           cbool(cfg.HighPass),
+		voice_detect:        1,
+		sample_rate:         SampleRate,
+	}
+	var rc C.int
+	s := C.apm_shim_new(&cc, &rc)
+	if s == nil {
+		return nil, fmt.Errorf("%w: create: code %d", ErrLibrary, int(rc))
+	}
+	p := &Processor{shim: s, echo: cfg.EchoCancel, now: time.Now}
+	p.SetDelay(cfg.StreamDelay)
+	return p, nil
+}
+
+// Far gives the processor one 10 ms frame of what the speaker plays, the
+// echo reference. pcm is read, not modified. Call it for every frame
+// played, silent ones included, in playout order.
+func (p *Processor) Far(pcm []int16) error {
+	if len(pcm) != FrameSamples {
+		return fmt.Errorf("%w: %d samples", ErrFrameSize, len(pcm))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shim == nil {
+		return ErrClosed
+	}
+	if rc := C.apm_shim_far(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples); rc != 0 {
+		return fmt.Errorf("%w: far: code %d", ErrLibrary, int(rc))
+	}
+	return nil
+}
+
+// Near processes one 10 ms microphone frame in place and reports whether
+// it holds speech (after processing: the user's voice, not the echo). On
+// error pcm is left as it was.
+func (p *Processor) Near(pcm []int16) (voice bool, err error) {
+	return p.near(pcm, time.Duration(p.delay.Load())*time.Millisecond)
+}
+
+// near is Near with the delay of this frame.
+func (p *Processor) near(pcm []int16, delay time.Duration) (voice bool, err error) {
+	if len(pcm) != FrameSamples {
+		return false, fmt.Errorf("%w: %d samples", ErrFrameSize, len(pcm))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shim == nil {
+		return false, ErrClosed
+	}
+	ms := max(0, min(delay, MaxStreamDelay)).Milliseconds()
+	p.lastDelay.Store(int32(ms))
+	rc := C.apm_shim_near(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples, C.int(ms))
+	if rc < 0 {
+		return false, fmt.Errorf("%w: near: code %d", ErrLibrary, int(rc))
+	}
+	return rc == 1, nil
+}
+
+// SetDelay updates the render-to-capture delay (see Config.StreamDelay)
+// from the next Near on, e.g. when the devices report new latencies.
+// Values out of range are clamped.
+func (p *Processor) SetDelay(d time.Duration) {
+	ms := max(0, min(d, MaxStreamDelay)).Milliseconds()
+	p.delay.Store(int32(ms))
+}
+
+// EchoMetrics are the echo canceller's own estimates since it started.
+type EchoMetrics struct {
+	// DelayMedian and DelaySpread are the far-to-near delay the
+	// canceller found and its standard deviation: what a device-latency
+	// measurement should converge to.
+	DelayMedian, DelaySpread time.Duration
+	// ERLE is the echo return loss enhancement it believes it achieves, dB.
+	ERLE float64
+}
+
+// EchoMetrics reports the canceller's estimates; ok is false when echo
+// cancellation is off or the library has none yet.
+func (p *Processor) EchoMetrics() (m EchoMetrics, ok bool) {
+	if !p.echo {
+		return m, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shim == nil {
+		return m, false
+	}
+	var med, std, erle C.int
+	if C.apm_shim_echo_metrics(p.shim, &med, &std, &erle) != 0 {
+		return m, false
+	}
+	return EchoMetrics{DelayMedian: time.Duration(med) * time.Millisecond,
+		DelaySpread: time.Duration(std) * time.Millisecond, ERLE: float64(erle)}, true
+}
+
+// Close releases the library's state; later calls return ErrClosed.
+// Closing twice is harmless.
+func (p *Processor) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shim != nil {
+		C.apm_shim_free(p.shim)
+		p.shim = nil
+	}
+	return nil
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
