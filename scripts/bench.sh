@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench-results
-go test -run '^$' -bench . -benchmem -count "${BENCH_COUNT:-1}" ./media/... | tee bench-results/bench.txt
+go test -run '^$' -bench . -benchmem -count "${BENCH_COUNT:-1}" ./media/... ./ui/terminal/... | tee bench-results/bench.txt
 awk '
   /^pkg: / { pkg = $2 }
   /^Benchmark/ {

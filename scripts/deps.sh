@@ -4,9 +4,10 @@
 set -euo pipefail
 
 # g++ and libwebrtc-audio-processing-dev: media/apm's C++ shim; espeak-ng
-# and sox: the speech its measurements (make apm-data) are built from.
+# and sox: the speech its measurements (make apm-data) are built from;
+# tmux: the terminal client's end-to-end test.
 packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev
-  libwebrtc-audio-processing-dev espeak-ng sox)
+  libwebrtc-audio-processing-dev espeak-ng sox tmux)
 
 missing=()
 for p in "${packages[@]}"; do

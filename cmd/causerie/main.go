@@ -61,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "join":
 		return runJoin(args[1:], stdout, stderr, p)
+	case "tui":
+		return runTUI(args[1:], stdout, stderr, p)
 	case "demo":
 		return runDemo(args[1:], stdout, stderr, p)
 	case "help", "-h", "-help", "--help":

@@ -85,6 +85,18 @@ func (p *proc) wait(t *testing.T, limit time.Duration) int {
 	}
 }
 
+// bar is a throughput bound of the end-to-end tests: as given in the plain
+// pass of make test, where the figures are checked, and halved
+// under the race detector, which slows the Go side of every process
+// several times over on two cores: there the same tests look for races
+// and for what happens, not for how fast.
+func bar(n uint64) uint64 {
+	if raceEnabled {
+		return n / 2
+	}
+	return n
+}
+
 func readReport(t *testing.T, path string) client.Report {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -142,7 +154,7 @@ func TestTwoParticipants(t *testing.T) {
 	for _, rr := range late.Remote {
 		if rr.Kind == "video" {
 			videos++
-			if rr.FramesDecoded < 60 || rr.DecodeErrors != 0 {
+			if rr.FramesDecoded < bar(60) || rr.DecodeErrors != 0 {
 				t.Errorf("carol: video from %s: %+v", rr.Participant, rr)
 			}
 		}
@@ -164,10 +176,10 @@ func TestTwoParticipants(t *testing.T) {
 		if r.FirstRemoteVideoMs <= 0 || r.FirstRemoteVideoMs > 3000 {
 			t.Errorf("%s: first remote video after %d ms, want within 3000", name, r.FirstRemoteVideoMs)
 		}
-		if v := r.Local.Video; v == nil || v.FramesEncoded < 270 || v.Width != 640 || v.Height != 360 || v.EncodeMsP50 <= 0 {
+		if v := r.Local.Video; v == nil || v.FramesEncoded < bar(270) || v.Width != 640 || v.Height != 360 || v.EncodeMsP50 <= 0 {
 			t.Errorf("%s: local video %+v", name, v)
 		}
-		if a := r.Local.Audio; a == nil || a.PacketsSent < 450 {
+		if a := r.Local.Audio; a == nil || a.PacketsSent < bar(450) {
 			t.Errorf("%s: local audio %+v", name, a)
 		}
 		var video, audio *client.RemoteReport
@@ -189,14 +201,14 @@ func TestTwoParticipants(t *testing.T) {
 		if video == nil || audio == nil {
 			t.Fatalf("%s: remote tracks %+v", name, r.Remote)
 		}
-		if video.FramesDecoded < 240 || video.DecodeErrors != 0 || video.Codec != "vp8" || video.Width != 640 {
+		if video.FramesDecoded < bar(240) || video.DecodeErrors != 0 || video.Codec != "vp8" || video.Width != 640 {
 			t.Errorf("%s: remote video %+v", name, *video)
 		}
 		if video.LatencySamples == 0 || video.LatencyMsP95 <= 0 || video.LatencyMsP95 >= 400 {
 			t.Errorf("%s: video latency p50 %.0f p95 %.0f ms over %d frames, want p95 in (0, 400)",
 				name, video.LatencyMsP50, video.LatencyMsP95, video.LatencySamples)
 		}
-		if audio.PacketsReceived < 450 || audio.DecodeErrors != 0 {
+		if audio.PacketsReceived < bar(450) || audio.DecodeErrors != 0 {
 			t.Errorf("%s: remote audio %+v", name, *audio)
 		}
 		if audio.LatencySamples < 5 || audio.LatencyMsP50 <= 0 || audio.LatencyMsP50 >= 400 {

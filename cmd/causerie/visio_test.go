@@ -261,7 +261,7 @@ func TestVisioJoinByLink(t *testing.T) {
 			frames = rr.FramesDecoded
 		}
 	}
-	if frames < 120 || r.Local.Video == nil || r.Local.Video.FramesEncoded < 200 {
+	if frames < bar(120) || r.Local.Video == nil || r.Local.Video.FramesEncoded < bar(200) {
 		t.Errorf("media: %d frames from the host, local %+v", frames, r.Local.Video)
 	}
 	t.Logf("alice, by link: joined %d ms after start (API and LiveKit), first picture at %d ms, %d frames from the host",
