@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // The test binary runs `causerie tui` itself when asked to (see TestMain):

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	protoLogger "github.com/livekit/protocol/logger"
+
+	"causerie/client"
+	"causerie/client/livekit"
+	"causerie/client/visio"
+	"causerie/media/playout"
+	"causerie/ui/i18n"
+)
+
+// meetingFlags are the options `join` and `tui` share: where the meeting
+// is, who we are in it, which devices we bring.
+type meetingFlags struct {
+	url, token, name    string
+	link, sessionCookie string
+	camera, mic         string
+	lang                string
+	verbose             bool
+}
+
+func (f *meetingFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "url", "", "SFU address, ws(s):// or http(s)://")
+	fs.StringVar(&f.token, "token", "", "access token (JWT)")
+	fs.StringVar(&f.name, "name", "", "display name (with --url, only when the token allows changing it)")
+	fs.StringVar(&f.sessionCookie, "session-cookie", "", "Visio login: the value of the sessionid cookie of a logged-in browser")
+	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic) or none")
+	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic) or none")
+	fs.StringVar(&f.lang, "lang", "", "language of messages: en or fr (default: from the environment)")
+	fs.BoolVar(&f.verbose, "verbose", false, "print the SFU library's logs to stderr")
+}
+
+// parse reads args into fs, taking the meeting link wherever it stands
+// among the options, and checks what the options say together. It returns
+// the printer of the language asked for, and ok false with the exit
+// status when the command must stop.
+func (f *meetingFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer, p *i18n.Printer) (*i18n.Printer, int, bool) {
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return p, exitOK, false
+			}
+			fmt.Fprintln(stderr, p.T("cli.bad_flag", "detail", err))
+			return p, exitUsage, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if f.link != "" {
+			fmt.Fprintln(stderr, p.T("cli.bad_flag", "detail", fs.Arg(0)))
+			return p, exitUsage, false
+		}
+		f.link, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if f.lang != "" {
+		p = i18n.New(f.lang)
+	}
+	if f.link != "" && (f.url != "" || f.token != "") {
+		fmt.Fprintln(stderr, p.T("cli.link_and_url"))
+		return p, exitUsage, false
+	}
+	if f.link == "" {
+		for _, req := range []struct{ name, v string }{{"url", f.url}, {"token", f.token}} {
+			if req.v == "" {
+				fmt.Fprintln(stderr, p.T("cli.missing_flag", "name", req.name))
+				return p, exitUsage, false
+			}
+		}
+	}
+	for _, dev := range []struct{ name, v string }{{"camera", f.camera}, {"mic", f.mic}} {
+		if dev.v != "test" && dev.v != "none" {
+			fmt.Fprintln(stderr, p.T("cli.bad_device", "name", dev.name, "value", dev.v))
+			return p, exitUsage, false
+		}
+	}
+	return p, exitOK, true
+}
+
+// config wires a session for the meeting: the Visio API's way in for a
+// link, a LiveKit backend for a URL and token; the devices; a null
+// speaker, returned so the caller runs its clock.
+func (f *meetingFlags) config() (client.Config, *playout.Null, error) {
+	opts := livekit.Options{}
+	if f.verbose {
+		opts.Logger = protoLogger.GetLogger()
+	}
+	var cfg client.Config
+	if f.link != "" {
+		resolve, err := visioResolver(f.link, f.name, f.sessionCookie, opts)
+		if err != nil {
+			return cfg, nil, err
+		}
+		cfg.Resolve = resolve
+	} else {
+		opts.Name = f.name
+		backend, err := livekit.New(f.url, f.token, opts)
+		if err != nil {
+			return cfg, nil, err
+		}
+		cfg.Backend = backend
+	}
+	speaker := playout.NewNull()
+	cfg.Speaker = speaker
+	if err := openDevices(&cfg, f.camera, f.mic); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, speaker, nil
+}
+
+// joinContext bounds joining: a URL and token join within joinTimeout; a
+// meeting link may keep us in the lobby for up to 10 minutes, and its API
+// calls and the LiveKit join have time limits of their own.
+func (f *meetingFlags) joinContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if f.link == "" {
+		return context.WithTimeout(ctx, joinTimeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// runSpeaker starts the speaker's clock; the returned function stops it
+// and waits for it.
+func runSpeaker(speaker *playout.Null) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); speaker.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// visioResolver prepares the way into a Visio meeting from its link.
+func visioResolver(link, name, sessionCookie string, opts livekit.Options) (client.Resolver, error) {
+	l, err := visio.ParseLink(link)
+	if err != nil {
+		return nil, err
+	}
+	var vopts []visio.Option
+	if sessionCookie != "" {
+		vopts = append(vopts, visio.WithSession(sessionCookie))
+	}
+	api, err := visio.New(l.BaseURL, vopts...)
+	if err != nil {
+		return nil, err
+	}
+	return api.Resolver(l, name, func(url, token string) (client.Backend, error) {
+		return livekit.New(url, token, opts)
+	}), nil
+}
