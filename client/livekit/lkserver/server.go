@@ -99,6 +99,7 @@ logging:
 		logs = io.Discard
 	}
 	s.cmd = exec.Command(bin, "--config", cfgPath)
+	s.cmd.SysProcAttr = procAttr()
 	s.cmd.Stdout, s.cmd.Stderr = logs, logs
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
