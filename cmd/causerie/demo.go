@@ -61,11 +61,7 @@ func runDemo(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	const room = "demo"
 	names := []string{"Alice", "Bob"}
 	speaker := playout.NewNull()
-	speakerCtx, stopSpeaker := context.WithCancel(context.Background())
-	var speakerWG sync.WaitGroup
-	speakerWG.Add(1)
-	go func() { defer speakerWG.Done(); speaker.Run(speakerCtx) }()
-	defer func() { stopSpeaker(); speakerWG.Wait() }()
+	defer runSpeaker(speaker)()
 
 	sessions := make([]*client.Session, len(names))
 	var logs sync.WaitGroup

@@ -180,22 +180,8 @@ func (m *Model) memberLine(mb *member, w int) string {
 	if !mb.hand.IsZero() {
 		flags += m.st.Hand.Render(symHand)
 	}
-	switch {
-	case mb.hasMic && mb.micOff:
-		flags += m.st.Muted.Render(symMicOff)
-	case mb.hasMic:
-		flags += symMicOn
-	default:
-		flags += " "
-	}
-	switch {
-	case mb.hasCam && mb.camOff:
-		flags += m.st.Muted.Render(symCamOff)
-	case mb.hasCam:
-		flags += symCamOn
-	default:
-		flags += " "
-	}
+	flags += m.deviceFlag(mb.hasMic, mb.micOff, symMicOn, symMicOff)
+	flags += m.deviceFlag(mb.hasCam, mb.camOff, symCamOn, symCamOff)
 	name, style := mb.p.DisplayName(), m.st.Name
 	if mb.p.Identity == m.self {
 		name, style = m.p.T("tui.you", "name", name), m.st.Self
@@ -336,4 +322,16 @@ func wrap(s string, w int) []string {
 		return nil
 	}
 	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
+// deviceFlag is a member's microphone or camera symbol: on, off (in the
+// muted style), or a blank when they publish none.
+func (m *Model) deviceFlag(has, off bool, on, offSym string) string {
+	switch {
+	case has && off:
+		return m.st.Muted.Render(offSym)
+	case has:
+		return on
+	}
+	return " "
 }
