@@ -131,6 +131,10 @@ type (
 		Payload []byte
 	}
 	ConnectionState struct{ State ConnState }
+	// SpeakingWhileMuted hints that the user talks into a muted
+	// microphone (the audio processing heard half a second of voice
+	// within a second). At most one every 10 s; only with Config.Voice.
+	SpeakingWhileMuted struct{}
 	// Error reports a failure that did not end the session.
 	Error struct{ Err error }
 	// Left is the last event of a session. Err is nil after a leave the
@@ -151,5 +155,6 @@ func (ChatMessage) event()        {}
 func (Reaction) event()           {}
 func (DataMessage) event()        {}
 func (ConnectionState) event()    {}
+func (SpeakingWhileMuted) event() {}
 func (Error) event()              {}
 func (Left) event()               {}

@@ -111,6 +111,11 @@ func (s *Session) handle(ev BackendEvent) {
 	case localTrack:
 		s.tracks[ev.Track.SID] = ev.Track
 		s.emit(TrackPublished(ev))
+	case mutedVoice:
+		if now := time.Now(); s.lastVoiceHint.IsZero() || now.Sub(s.lastVoiceHint) >= voiceHintEvery {
+			s.lastVoiceHint = now
+			s.emit(SpeakingWhileMuted{})
+		}
 	case localMute:
 		s.handle(TrackMuted{Track: Track{SID: ev.sid}, Muted: ev.muted})
 	case ActiveSpeakers:

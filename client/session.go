@@ -44,6 +44,10 @@ type Config struct {
 	Camera  media.VideoSource
 	Mic     media.AudioSource
 	Speaker Speaker
+	// Voice, when set, tells whether the microphone hears speech (the
+	// audio processing's voice detector, read after each microphone
+	// frame); the session then gives the SpeakingWhileMuted hint.
+	Voice VoiceDetector
 	// Video defaults to 640×360 at 30 fps and 800 kbps.
 	Video VideoSettings
 	// AudioBitrate in bit/s, default 32000 (speech in Opus at 20 ms).
@@ -91,8 +95,10 @@ type Session struct {
 	tracks       map[string]Track // remote and local, by SID
 	receivers    map[string]*receiver
 	speaking     map[string]bool
-	hands        map[string]time.Time // identity → when raised
-	chats        recent               // chat messages shown, by sender and id
+	// lastVoiceHint is when SpeakingWhileMuted was last given.
+	lastVoiceHint time.Time
+	hands         map[string]time.Time // identity → when raised
+	chats         recent               // chat messages shown, by sender and id
 
 	// Guarded by mu: what Stats reads from other goroutines.
 	mu       sync.Mutex
@@ -236,7 +242,11 @@ func (s *Session) publishAudio(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tx, err = send.NewAudio(s.cfg.Mic, s.cfg.AudioBitrate, track.WriteFrame)
+	mic := s.cfg.Mic
+	if s.cfg.Voice != nil {
+		mic = &voiceHint{src: mic, voice: s.cfg.Voice, muted: func() bool { return tx.Muted() }, post: func() { s.Post(mutedVoice{}) }}
+	}
+	tx, err = send.NewAudio(mic, s.cfg.AudioBitrate, track.WriteFrame)
 	if err != nil {
 		_ = track.Unpublish()
 		return fmt.Errorf("%w: %v", ErrMediaDevice, err)

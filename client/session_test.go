@@ -84,6 +84,8 @@ func TestSessionOrdersAndDeduplicates(t *testing.T) {
 	sink.Post(TrackMuted{Track: Track{SID: "TR_unknown"}, Muted: true})
 	sink.Post(ActiveSpeakers{Identities: []string{"bob"}, Levels: []float32{0.5}})
 	sink.Post(ActiveSpeakers{})
+	s.Post(mutedVoice{})
+	s.Post(mutedVoice{}) // within 10 s of the first: no second hint
 	sink.Post(ChatMessage{ID: "c1", From: Participant{Identity: "bob"}, Text: "salut"})
 	sink.Post(ChatMessage{ID: "c1", From: Participant{Identity: "bob"}, Text: "salut"}) // its legacy copy
 	sink.Post(ParticipantLeft{Participant: bob})
@@ -96,7 +98,7 @@ func TestSessionOrdersAndDeduplicates(t *testing.T) {
 
 	want := []string{"Joined", "ConnectionState", "ParticipantJoined ann", "ParticipantJoined bob",
 		"ParticipantUpdated ann", "TrackPublished TR_1", "TrackMuted TR_1 true", "Speaking bob true",
-		"Speaking bob false", "ChatMessage Bob salut", "ParticipantLeft bob", "ChatMessage me bonjour",
+		"Speaking bob false", "SpeakingWhileMuted", "ChatMessage Bob salut", "ParticipantLeft bob", "ChatMessage me bonjour",
 		"ConnectionState", "Left"}
 	var got []string
 	for _, ev := range evs {
@@ -190,6 +192,8 @@ func describeEvent(ev Event) string {
 		return "ConnectionState"
 	case Left:
 		return "Left"
+	case SpeakingWhileMuted:
+		return "SpeakingWhileMuted"
 	}
 	return "?"
 }

@@ -67,13 +67,18 @@ func New(serverURL, token string, opts Options) (*Backend, error) {
 		opts.Logger = protoLogger.GetDiscardLogger()
 	}
 	// lksdk hands pion a logger of its own package-wide one, not the
-	// room's: without this, pion's info lines reach stderr.
-	lksdk.SetLogger(opts.Logger)
+	// room's: without this, pion's info lines reach stderr. The setting
+	// is global and read unguarded by every room of lksdk, so it is made
+	// once, by the process's first backend, before any room connects.
+	sdkLogger.Do(func() { lksdk.SetLogger(opts.Logger) })
 	if opts.ProbeTimeout <= 0 {
 		opts.ProbeTimeout = 3 * time.Second
 	}
 	return &Backend{url: serverURL, token: token, opts: opts}, nil
 }
+
+// sdkLogger sets lksdk's package-wide logger once.
+var sdkLogger sync.Once
 
 // Name implements client.Backend.
 func (b *Backend) Name() string { return "livekit" }

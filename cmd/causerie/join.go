@@ -44,7 +44,7 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	if !ok {
 		return code
 	}
-	cfg, speaker, err := f.config()
+	cfg, lm, err := f.config()
 	if err != nil {
 		fmt.Fprintln(stderr, p.Error(err))
 		return exitCode(err)
@@ -52,7 +52,8 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	defer runSpeaker(speaker)()
+	defer lm.close()
+	defer runSpeaker(lm.speaker)()
 
 	sess := client.New(cfg)
 	logged := make(chan error, 1)

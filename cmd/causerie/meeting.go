@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	protoLogger "github.com/livekit/protocol/logger"
 
 	"causerie/client"
 	"causerie/client/livekit"
 	"causerie/client/visio"
+	"causerie/media/apm"
 	"causerie/media/playout"
 	"causerie/ui/i18n"
 )
@@ -22,8 +24,10 @@ type meetingFlags struct {
 	url, token, name    string
 	link, sessionCookie string
 	camera, mic         string
-	lang                string
-	verbose             bool
+	// The audio processing stages (media/apm), each on unless switched off.
+	echoCancel, noiseSuppress, autoGain bool
+	lang                                string
+	verbose                             bool
 }
 
 func (f *meetingFlags) register(fs *flag.FlagSet) {
@@ -33,6 +37,9 @@ func (f *meetingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.sessionCookie, "session-cookie", "", "Visio login: the value of the sessionid cookie of a logged-in browser")
 	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic) or none")
 	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic) or none")
+	fs.BoolVar(&f.echoCancel, "echo-cancel", true, "cancel the speaker's echo in the microphone (--echo-cancel=false to switch off)")
+	fs.BoolVar(&f.noiseSuppress, "noise-suppress", true, "suppress steady background noise in the microphone")
+	fs.BoolVar(&f.autoGain, "auto-gain", true, "bring the microphone's speech to a steady level")
 	fs.StringVar(&f.lang, "lang", "", "language of messages: en or fr (default: from the environment)")
 	fs.BoolVar(&f.verbose, "verbose", false, "print the SFU library's logs to stderr")
 }
@@ -83,10 +90,26 @@ func (f *meetingFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer, 
 	return p, exitOK, true
 }
 
+// localMedia is what config opens besides the session: the speaker, whose
+// clock the caller runs (runSpeaker), and the audio processing, closed
+// once the session and the speaker have stopped.
+type localMedia struct {
+	speaker *playout.Null
+	apm     *apm.Processor // nil without a microphone or with every stage off
+}
+
+func (m localMedia) close() {
+	if m.apm != nil {
+		_ = m.apm.Close()
+	}
+}
+
 // config wires a session for the meeting: the Visio API's way in for a
-// link, a LiveKit backend for a URL and token; the devices; a null
-// speaker, returned so the caller runs its clock.
-func (f *meetingFlags) config() (client.Config, *playout.Null, error) {
+// link, a LiveKit backend for a URL and token; the devices, with the
+// microphone cleaned by the audio processing against what the speaker
+// plays.
+func (f *meetingFlags) config() (client.Config, localMedia, error) {
+	var lm localMedia
 	opts := livekit.Options{}
 	if f.verbose {
 		opts.Logger = protoLogger.GetLogger()
@@ -95,23 +118,34 @@ func (f *meetingFlags) config() (client.Config, *playout.Null, error) {
 	if f.link != "" {
 		resolve, err := visioResolver(f.link, f.name, f.sessionCookie, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, lm, err
 		}
 		cfg.Resolve = resolve
 	} else {
 		opts.Name = f.name
 		backend, err := livekit.New(f.url, f.token, opts)
 		if err != nil {
-			return cfg, nil, err
+			return cfg, lm, err
 		}
 		cfg.Backend = backend
 	}
-	speaker := playout.NewNull()
-	cfg.Speaker = speaker
+	lm.speaker = playout.NewNull()
+	cfg.Speaker = lm.speaker
 	if err := openDevices(&cfg, f.camera, f.mic); err != nil {
-		return cfg, nil, err
+		return cfg, lm, err
 	}
-	return cfg, speaker, nil
+	proc := apm.Config{EchoCancel: f.echoCancel, NoiseSuppress: f.noiseSuppress, AutoGain: f.autoGain, HighPass: true}
+	if cfg.Mic != nil && (proc.EchoCancel || proc.NoiseSuppress || proc.AutoGain) {
+		p, err := apm.New(proc)
+		if err != nil {
+			return cfg, lm, fmt.Errorf("%w: %v", client.ErrMediaDevice, err)
+		}
+		lm.apm = p
+		c := apm.NewCapture(cfg.Mic, p)
+		cfg.Mic, cfg.Voice = c, c
+		lm.speaker.SetTap(func(pcm []int16, at time.Time) { _ = p.Played(pcm, at) })
+	}
+	return cfg, lm, nil
 }
 
 // joinContext bounds joining: a URL and token join within joinTimeout; a

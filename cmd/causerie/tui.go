@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
 	"causerie/client"
@@ -22,7 +23,34 @@ import (
 
 type tuiFlags struct {
 	meetingFlags
-	speaker string
+	speaker  string
+	graphics graphicsFlag
+}
+
+// graphicsFlag is --graphics: auto (what the environment tells), kitty
+// or cells. A wrong value fails the parsing, as any malformed option.
+type graphicsFlag struct{ v string }
+
+func (g *graphicsFlag) String() string { return g.v }
+
+func (g *graphicsFlag) Set(s string) error {
+	switch s {
+	case "auto", "kitty", "cells":
+		g.v = s
+		return nil
+	}
+	return errors.New("want auto, kitty or cells")
+}
+
+// mode is how the terminal client draws pictures.
+func (g graphicsFlag) mode(getenv func(string) string) video.Graphics {
+	switch g.v {
+	case "kitty":
+		return video.Kitty
+	case "cells":
+		return video.Cells
+	}
+	return video.DetectGraphics(getenv)
 }
 
 // runTUI is `causerie tui`: a whole meeting in the terminal.
@@ -32,6 +60,8 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	fs.SetOutput(stderr)
 	f.register(fs)
 	fs.StringVar(&f.speaker, "speaker", "null", "speaker: null (decoded audio is played into nothing)")
+	f.graphics.v = "auto"
+	fs.Var(&f.graphics, "graphics", "video: auto (kitty graphics where the terminal has them, else cells), kitty or cells (true-colour half blocks)")
 	p, code, ok := f.parse(fs, args, stderr, p)
 	if !ok {
 		return code
@@ -46,7 +76,7 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		return exitUsage
 	}
 
-	cfg, speaker, err := f.config()
+	cfg, lm, err := f.config()
 	if err != nil {
 		fmt.Fprintln(stderr, p.Error(err))
 		return exitCode(err)
@@ -58,7 +88,8 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	defer runSpeaker(speaker)()
+	defer lm.close()
+	defer runSpeaker(lm.speaker)()
 
 	sess := client.New(cfg)
 	joinCtx, cancelJoin := f.joinContext(ctx)
@@ -70,10 +101,25 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	}()
 	ts := &tuiSession{Session: sess, cancelJoin: cancelJoin}
 
-	model := terminal.New(terminal.Options{Session: ts, Printer: p, Video: store, Styles: terminal.DefaultStyles(),
-		Stats: func() terminal.Stats { return tuiStats(sess.Report(processStart)) }})
-	prog := tea.NewProgram(model, tea.WithOutput(out), tea.WithContext(ctx))
+	graphics := f.graphics.mode(os.Getenv)
+	model := terminal.New(terminal.Options{Session: ts, Printer: p, Video: store, Graphics: graphics,
+		Styles: terminal.DefaultStyles(),
+		Stats:  func() terminal.Stats { return tuiStats(sess.Report(processStart)) }})
+	opts := []tea.ProgramOption{tea.WithOutput(out), tea.WithContext(ctx)}
+	if graphics == video.Kitty {
+		// Placeholder cells name their image by a 256-colour index,
+		// which a 16-colour profile would round away; a terminal that
+		// has kitty graphics has 256 colours whatever TERM says.
+		if colorprofile.Detect(out, os.Environ()) < colorprofile.ANSI256 {
+			opts = append(opts, tea.WithColorProfile(colorprofile.ANSI256))
+		}
+	}
+	prog := tea.NewProgram(model, opts...)
 	_, runErr := prog.Run()
+	// Ended by a signal, the program left no time to delete the pictures.
+	if s := model.KittyCleanup(); s != "" {
+		_, _ = io.WriteString(out, s)
+	}
 
 	// However the UI ended, the session ends and its stream is drained.
 	go func() {

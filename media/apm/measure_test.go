@@ -152,12 +152,14 @@ func echoConfigs(d time.Duration) []namedConfig {
 		}
 		sw(aec, "aec+hpf, classic filter, no delay-agnostic", func(c *Config) { c.tune.noExtendedFilter, c.tune.noDelayAgnostic = true, true })
 		sw(aec, "aec+hpf, suppression moderate", func(c *Config) { c.tune.echoSuppression = echoModerate + 1 })
-		sw(aec, "aec+hpf, suppression high", func(c *Config) { c.tune.echoSuppression = echoHigh + 1 })
 		sw(on, "on, suppression moderate", func(c *Config) { c.tune.echoSuppression = echoModerate + 1 })
 		sw(on, "on, no delay-agnostic", func(c *Config) { c.tune.noDelayAgnostic = true })
 		sw(on, "on, classic filter", func(c *Config) { c.tune.noExtendedFilter = true })
 		sw(on, "on, classic filter, delay reported 0", func(c *Config) { c.tune.noExtendedFilter, c.StreamDelay = true, 0 })
 		sw(on, "on, noise suppression high", func(c *Config) { c.tune.noiseLevel = noiseHigh + 1 })
+		for _, gc := range []int{9, 12, 18} {
+			sw(on, fmt.Sprintf("on, gain compression %d dB", gc), func(c *Config) { c.tune.gainCompression = gc + 1 })
+		}
 	}
 	return cs
 }
@@ -165,7 +167,7 @@ func echoConfigs(d time.Duration) []namedConfig {
 func TestMeasure(t *testing.T) {
 	if os.Getenv("APM_MEASURE") == "" {
 		// Issue 4 stays open: with webrtc-audio-processing 0.3 the
-		// near end loses 3.8 dB in double talk (3 allowed) and the chain
+		// near end loses 3.2 dB in double talk (3 allowed) and the chain
 		// adds 14 ms (10 allowed); testdata/measure.json has the table.
 		// `make apm-data` measures, with every threshold asserted.
 		t.Skip("apm: measurements run with `make apm-data` (APM_MEASURE=1)")
@@ -213,6 +215,9 @@ func TestMeasure(t *testing.T) {
 			rep.Echo = append(rep.Echo, row)
 		}
 		for _, nc := range echoConfigs(d) {
+			if only := os.Getenv("APM_ONLY"); only != "" && !nc.assert && nc.name != "off" && !strings.Contains(nc.name, only) {
+				continue
+			}
 			row, cost := runEcho(t, newFrameProcessor(t, nc.cfg), farPCM, mic, echo, nearSig)
 			row.DelayMs, row.Config = int(d.Milliseconds()), nc.name
 			rep.Echo = append(rep.Echo, row)
@@ -264,6 +269,7 @@ func TestMeasure(t *testing.T) {
 			{"ns+hpf", Config{NoiseSuppress: true, HighPass: true}, false},
 			{"on", Defaults(), true},
 			{"on, ns high", nsHigh, false},
+			{"on, gain compression 9 dB", func() Config { c := Defaults(); c.tune.gainCompression = 10; return c }(), false},
 		} {
 			row := runNoise(t, newFrameProcessor(t, nc.cfg), mic, speech)
 			row.Noise, row.Config = kind, nc.name

@@ -27,6 +27,23 @@ type Null struct {
 	mu      sync.Mutex
 	sources map[Source]struct{}
 	peak    atomic.Int32
+	tap     atomic.Pointer[Tap]
+}
+
+// Tap receives each period the speaker plays, mixed and clipped, with
+// the time it is heard: the echo canceller's reference. It runs on the
+// mixer's goroutine and must return quickly (well under a period); pcm
+// is reused after it returns.
+type Tap func(pcm []int16, playAt time.Time)
+
+// SetTap installs t (nil removes it); it takes effect from the next
+// period.
+func (n *Null) SetTap(t Tap) {
+	if t == nil {
+		n.tap.Store(nil)
+		return
+	}
+	n.tap.Store(&t)
 }
 
 // NewNull returns an idle null speaker; Run starts its clock.
@@ -78,11 +95,15 @@ func (n *Null) Run(ctx context.Context) {
 		}
 		n.mu.Unlock()
 		var peak int32
-		for _, s := range mix {
+		for i, s := range mix {
 			s = max(-32768, min(32767, s))
 			peak = max(peak, s, -s)
+			pcm[i] = int16(s)
 		}
 		n.peak.Store(peak)
+		if tap := n.tap.Load(); tap != nil {
+			(*tap)(pcm, due)
+		}
 	}
 }
 

@@ -56,3 +56,44 @@ func TestNullPullsOnSchedule(t *testing.T) {
 		t.Fatalf("peak %d after b was removed, want 1000", p)
 	}
 }
+
+// The tap sees every period as mixed (sources summed, clipped), stamped
+// with the time it plays.
+func TestNullTap(t *testing.T) {
+	n := NewNull()
+	n.Add(&recSource{})
+	n.Add(&recSource{})
+	type period struct {
+		first, last int16
+		at          time.Time
+	}
+	got := make(chan period, 64)
+	n.SetTap(func(pcm []int16, at time.Time) {
+		select {
+		case got <- period{pcm[0], pcm[len(pcm)-1], at}:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); n.Run(ctx) }()
+	time.Sleep(150 * time.Millisecond)
+	cancel()
+	<-done
+	close(got)
+	var prev time.Time
+	count := 0
+	for p := range got {
+		if p.first != 2000 || p.last != 2000 {
+			t.Fatalf("tap got %d..%d, want the mix 2000", p.first, p.last)
+		}
+		if !prev.IsZero() && p.at.Sub(prev) != framePeriod {
+			t.Fatalf("tapped periods %v apart", p.at.Sub(prev))
+		}
+		prev = p.at
+		count++
+	}
+	if count < 3 {
+		t.Fatalf("%d tapped periods in 150 ms", count)
+	}
+}

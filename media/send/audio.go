@@ -42,6 +42,9 @@ func NewAudio(src media.AudioSource, bitrateBps int, sink FrameSink) (*Audio, er
 // device stays open and unmuting is instant.
 func (a *Audio) SetMuted(m bool) { a.muted.Store(m) }
 
+// Muted reports whether sending is stopped.
+func (a *Audio) Muted() bool { return a.muted.Load() }
+
 // Run captures, encodes and sends until ctx ends or the source fails.
 func (a *Audio) Run(ctx context.Context) error {
 	pcm := make([]int16, opus.FrameSamples)

@@ -92,6 +92,8 @@ func describe(p *i18n.Printer, ev client.Event, names map[string]string) string 
 		return p.T("notify."+ev.Type, "name", name(ev.From.Identity), "sources", strings.Join(sources, ", "))
 	case client.ConnectionState:
 		return p.T("event.connection", "state", p.T("state."+ev.State.String()))
+	case client.SpeakingWhileMuted:
+		return p.T("event.speaking_muted")
 	case client.Error:
 		return p.Error(ev.Err)
 	case client.Left:

@@ -101,6 +101,8 @@ func toLine(ev client.Event) (eventLine, bool) {
 		return eventLine{Event: "data", Identity: ev.From, Topic: ev.Topic, Size: len(ev.Payload)}, true
 	case client.ConnectionState:
 		return eventLine{Event: "connection", State: ev.State.String()}, true
+	case client.SpeakingWhileMuted:
+		return eventLine{Event: "speaking_while_muted"}, true
 	case client.Error:
 		return eventLine{Event: "error", Message: ev.Err.Error()}, true
 	case client.Left:

@@ -266,6 +266,8 @@ func (m *Model) handleEvent(ev client.Event) tea.Cmd {
 		m.system(m.p.T("notify."+ev.Type, "name", m.name(ev.From), "sources", strings.Join(sources, ", ")))
 	case client.ConnectionState:
 		m.conn = ev.State
+	case client.SpeakingWhileMuted:
+		m.status, m.isError = m.p.T("event.speaking_muted"), false
 	case client.Error:
 		m.status, m.isError = m.p.Error(ev.Err), true
 	case client.Left:
