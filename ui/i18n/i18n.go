@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -110,14 +111,42 @@ func (p *Printer) Error(err error) string {
 	return p.T("error.unexpected", "detail", err.Error())
 }
 
+// load reads a language's catalogs: translations/<lang>.json, then every
+// translations/<lang>/*.json in name order. A key defined twice keeps its
+// first text (TestCatalogsComplete reports it); an unreadable catalog is
+// skipped, so a broken file costs its strings, never the program.
 func load(lang string) map[string]string {
-	b, err := assets.Translations.ReadFile(path.Join("translations", lang+".json"))
-	if err != nil {
-		return map[string]string{}
-	}
-	m := map[string]string{}
-	if json.Unmarshal(b, &m) != nil {
-		return map[string]string{}
-	}
+	m, _ := loadChecked(lang)
 	return m
+}
+
+// loadChecked is load, also returning what went wrong: unreadable files
+// and keys defined twice.
+func loadChecked(lang string) (map[string]string, []string) {
+	m := map[string]string{}
+	var problems []string
+	files := []string{path.Join("translations", lang+".json")}
+	if extra, err := fs.Glob(assets.Translations, path.Join("translations", lang, "*.json")); err == nil {
+		files = append(files, extra...) // Glob returns names in order
+	}
+	for _, f := range files {
+		b, err := assets.Translations.ReadFile(f)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		one := map[string]string{}
+		if err := json.Unmarshal(b, &one); err != nil {
+			problems = append(problems, f+": "+err.Error())
+			continue
+		}
+		for k, v := range one {
+			if _, dup := m[k]; dup {
+				problems = append(problems, f+": "+k+" is defined twice")
+				continue
+			}
+			m[k] = v
+		}
+	}
+	return m, problems
 }

@@ -15,6 +15,11 @@ var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
 // Every message exists in every language, with the same placeholders, so
 // no user ever sees a key or an unfilled {name}.
 func TestCatalogsComplete(t *testing.T) {
+	for _, lang := range Languages {
+		if _, problems := loadChecked(lang); len(problems) > 0 {
+			t.Errorf("%s catalogs: %q", lang, problems)
+		}
+	}
 	ref := load(Languages[0])
 	if len(ref) == 0 {
 		t.Fatal("no English catalog")
