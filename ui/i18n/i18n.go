@@ -95,13 +95,21 @@ var errorKeys = []struct {
 }
 
 // Error renders an error for the user: one translated sentence for the
-// errors Causerie knows, then the technical detail.
+// errors Causerie knows, then the technical detail. Besides the client's
+// sentinels and the Visio API's errors, any error in the chain with a
+// MessageKey() string method names its own message key: a package adds
+// errors and their sentences (in its own catalog) without touching this
+// one.
 func (p *Printer) Error(err error) string {
 	if err == nil {
 		return ""
 	}
 	if key := visio.ErrorKey(err); key != "" {
 		return p.T(key) + " (" + err.Error() + ")"
+	}
+	var keyed interface{ MessageKey() string }
+	if errors.As(err, &keyed) {
+		return p.T(keyed.MessageKey()) + " (" + err.Error() + ")"
 	}
 	for _, e := range errorKeys {
 		if errors.Is(err, e.err) {

@@ -80,3 +80,16 @@ func TestErrorsAreTranslated(t *testing.T) {
 		t.Errorf("placeholders: %q", got)
 	}
 }
+
+type keyedErr struct{}
+
+func (keyedErr) Error() string      { return "keyed" }
+func (keyedErr) MessageKey() string { return "error.bad_url" }
+
+// An error that names its message key is shown with it, wrapped or not.
+func TestErrorWithMessageKey(t *testing.T) {
+	got := New("en").Error(fmt.Errorf("ctx: %w", keyedErr{}))
+	if want := New("en").T("error.bad_url") + " (ctx: keyed)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
