@@ -61,7 +61,7 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	f.register(fs)
 	fs.StringVar(&f.speaker, "speaker", "null", "speaker: null (decoded audio is played into nothing)")
 	f.graphics.v = "auto"
-	fs.Var(&f.graphics, "graphics", "video: auto (kitty graphics where the terminal has them, else cells), kitty or cells (true-colour half blocks)")
+	fs.Var(&f.graphics, "graphics", "how video is drawn, `mode`: auto (kitty graphics where the terminal has them, else cells), kitty, or cells (true-colour half blocks)")
 	p, code, ok := f.parse(fs, args, stderr, p)
 	if !ok {
 		return code

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"causerie/ui/terminal/video"
 )
 
 // The test binary runs `causerie tui` itself when asked to (see TestMain):
@@ -225,6 +227,8 @@ func TestTUIUsage(t *testing.T) {
 		{"link and url", []string{"https://visio.example.fr/abc-defg-hij", "--url", "ws://127.0.0.1:9"}, "not both"},
 		{"bad camera", []string{"--url", "ws://127.0.0.1:9", "--token", "t", "--camera", "usb"}, "--camera takes"},
 		{"bad speaker", []string{"--url", "ws://127.0.0.1:9", "--token", "t", "--speaker", "hdmi"}, "--speaker takes"},
+		{"bad graphics", []string{"--url", "ws://127.0.0.1:9", "--token", "t", "--graphics", "sixel"},
+			`Invalid option: invalid value "sixel" for flag -graphics: want auto, kitty or cells`},
 		{"no terminal", []string{"--url", "ws://127.0.0.1:9", "--token", "t"}, "needs a terminal"},
 	}
 	for _, c := range cases {
@@ -234,5 +238,30 @@ func TestTUIUsage(t *testing.T) {
 				t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, &p.stderr, exitUsage, c.want)
 			}
 		})
+	}
+}
+
+// --graphics: a value forces the renderer, auto asks the environment.
+func TestGraphicsFlag(t *testing.T) {
+	kitty := func(k string) string { return map[string]string{"TERM": "xterm-kitty"}[k] }
+	none := func(string) string { return "" }
+	for _, c := range []struct {
+		v    string
+		env  func(string) string
+		want video.Graphics
+	}{
+		{"auto", kitty, video.Kitty}, {"auto", none, video.Cells},
+		{"cells", kitty, video.Cells}, {"kitty", none, video.Kitty},
+	} {
+		var g graphicsFlag
+		if err := g.Set(c.v); err != nil {
+			t.Fatal(err)
+		}
+		if got := g.mode(c.env); got != c.want {
+			t.Errorf("--graphics %s: %v, want %v", c.v, got, c.want)
+		}
+	}
+	if err := (&graphicsFlag{}).Set("sixel"); err == nil {
+		t.Fatal("--graphics sixel accepted")
 	}
 }

@@ -46,9 +46,12 @@ type Options struct {
 	Session Session
 	Printer *i18n.Printer
 	// Video holds the decoded pictures; nil shows no video.
-	Video  *video.Store
-	Styles Styles
-	Keys   KeyMap
+	Video *video.Store
+	// Graphics is how pictures are drawn: video.Cells (the zero value)
+	// or video.Kitty, for a terminal that has kitty graphics.
+	Graphics video.Graphics
+	Styles   Styles
+	Keys     KeyMap
 	// Now stamps system lines; nil for the wall clock.
 	Now func() time.Time
 	// FPS of the video refresh, default video.MaxFPS.
@@ -86,6 +89,13 @@ type tile struct {
 	seq        uint64
 	cols, rows int
 	lines      []string
+	// With kitty graphics: the image that holds the picture, its
+	// placement in cells, the tile size lines were made for, and whether
+	// the terminal still needs the picture.
+	img                uint8
+	pc, pr             int
+	lineCols, lineRows int
+	dirty              bool
 }
 
 // Model is the terminal client's state.
@@ -119,6 +129,8 @@ type Model struct {
 
 	tiles   map[string]*tile
 	ticking bool
+	k       kittyState
+	closing bool // quitting: no more pictures
 	// Rates from the last two samples of Stats.
 	last     statsMsg
 	sendKbps int
@@ -165,7 +177,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.screen == screenError {
 			return m, nil // the user reads the error, then any key quits
 		}
-		return m, tea.Quit
+		return m, m.quit()
 	case leftMsg:
 		return m, nil
 	case commandDoneMsg:
@@ -182,12 +194,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.noteStats(msg)
 		return m, sampleStats(m.o.Stats)
 	case frameTickMsg:
+		// Pictures reach the terminal on this tick only, at most
+		// o.FPS a second; so do the deletions of images gone since.
 		if m.screen != screenCall || m.o.Video == nil {
 			m.ticking = false
-			return m, nil
+			return m, m.kittyCmd()
 		}
 		m.refreshVideo()
-		return m, frameTick(m.o.FPS)
+		return m, tea.Batch(m.kittyCmd(), frameTick(m.o.FPS))
+	case tea.RawMsg:
+		if o, ok := msg.Msg.(*kittyOut); ok {
+			m.k.free = append(m.k.free, o) // written: the buffer is ours again
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	}
@@ -223,7 +242,7 @@ func (m *Model) handleEvent(ev client.Event) tea.Cmd {
 		delete(m.members, id)
 		m.order = slices.DeleteFunc(m.order, func(s string) bool { return s == id })
 		if t := m.tiles[id]; t != nil && m.o.Video != nil {
-			m.o.Video.Want(t.sid, 0, 0)
+			m.forget(t)
 		}
 		delete(m.tiles, id)
 		m.system(m.p.T("event.participant_left", "name", ev.Participant.DisplayName()))
@@ -367,7 +386,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.screen == screenError:
 		if m.ended {
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	case k == "ctrl+c":

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
 
@@ -133,3 +134,34 @@ func benchmarkRender(b *testing.B, w, h int) {
 func BenchmarkRender80x24(b *testing.B)  { benchmarkRender(b, 80, 24) }
 func BenchmarkRender200x60(b *testing.B) { benchmarkRender(b, 200, 60) }
 func BenchmarkRender120x40(b *testing.B) { benchmarkRender(b, 120, 40) }
+
+// benchmarkRenderKitty is benchmarkRender with kitty graphics: the
+// pictures go out of band (tea.Raw), the cells hold their place and
+// change only with the layout. bytes/frame counts both.
+func benchmarkRenderKitty(b *testing.B, w, h int) {
+	m, _, store, c := kittyCall(b, w, h, false)
+	scr := newTermScreen(w, h)
+	pics := pictures(b, 60)
+	store.Put("TR_a2", pics[0])
+	frame(m)
+	scr.draw(b, m)
+	var bytes int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		c.t = c.t.Add(time.Second / video.MaxFPS)
+		store.Put("TR_a2", pics[(i+1)%len(pics)]) // the decoder goroutine's share
+		m.refreshVideo()                          // the UI tick's
+		if o := m.kittyOutput(); o != nil {
+			bytes += int64(len(o.b))
+			m.Update(tea.RawMsg{Msg: o}) // written by the program, handed back
+		}
+		bytes += scr.draw(b, m) // Bubble Tea's renderer's: nothing moves
+	}
+	perFrame := float64(bytes) / float64(b.N)
+	b.ReportMetric(perFrame, "bytes/frame")
+	b.ReportMetric(perFrame*video.MaxFPS, "bytes/s@15fps")
+}
+
+func BenchmarkRenderKitty80x24(b *testing.B)  { benchmarkRenderKitty(b, 80, 24) }
+func BenchmarkRenderKitty200x60(b *testing.B) { benchmarkRenderKitty(b, 200, 60) }

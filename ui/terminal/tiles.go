@@ -58,7 +58,7 @@ func tileRects(n, w, h int) []rect {
 // refreshVideo tells the store what is shown at which size and takes the
 // newest pictures. It runs on the UI tick and on changes of layout.
 func (m *Model) refreshVideo() {
-	if m.o.Video == nil || m.screen != screenCall {
+	if m.o.Video == nil || m.screen != screenCall || m.closing {
 		return
 	}
 	g := m.geometry()
@@ -72,26 +72,34 @@ func (m *Model) refreshVideo() {
 		sid := m.members[id].camSID
 		t := m.tiles[id]
 		if t != nil && t.sid != sid { // a new camera track
-			m.o.Video.Want(t.sid, 0, 0)
+			m.forget(t)
 			t = nil
 		}
 		if t == nil {
 			t = &tile{sid: sid}
 			m.tiles[id] = t
 		}
-		m.o.Video.Want(sid, cols, rows)
+		wantCols, wantRows := cols, rows
+		if m.kitty() {
+			wantCols, wantRows = video.KittyWant(cols, rows)
+		}
+		m.o.Video.Want(sid, wantCols, wantRows)
 		seq, fresh := m.o.Video.Latest(sid, t.seq, &t.next)
 		if fresh || t.cols != cols || t.rows != rows {
 			t.seq, t.cols, t.rows = seq, cols, rows
 			if t.seq > 0 {
-				t.pic.Hold(&t.next, holdThreshold)
-				t.lines = video.Lines(&t.pic, cols, rows)
+				changed := t.pic.Hold(&t.next, holdThreshold)
+				if m.kitty() {
+					m.placeKitty(t, changed)
+				} else {
+					t.lines = video.Lines(&t.pic, cols, rows)
+				}
 			}
 		}
 	}
 	for id, t := range m.tiles {
 		if !keep[id] {
-			m.o.Video.Want(t.sid, 0, 0)
+			m.forget(t)
 			delete(m.tiles, id)
 		}
 	}

@@ -1,6 +1,8 @@
 // Package video turns decoded pictures into terminal cells: each cell is
 // an upper-half block whose foreground is the top pixel and whose
 // background is the bottom one, so a cell carries two square-ish pixels.
+// Where the terminal has kitty graphics (DetectGraphics), pictures go out
+// of band instead and cells only hold their place (kitty.go).
 package video
 
 import "causerie/media"
@@ -121,18 +123,22 @@ func clamp(v int) uint8 {
 // new colour only when one of its channels moved by more than threshold.
 // Camera noise and slow drifts then leave most cells as they are, and an
 // unchanged cell costs the terminal nothing, where a repainted one costs
-// about 40 bytes. A picture of another size replaces p whole.
-func (p *Picture) Hold(next *Picture, threshold int) {
+// about 40 bytes. A picture of another size replaces p whole. Hold
+// reports whether p changed: the kitty path sends a picture only then.
+func (p *Picture) Hold(next *Picture, threshold int) bool {
 	if p.W != next.W || p.H != next.H {
 		p.CopyFrom(next)
-		return
+		return true
 	}
+	changed := false
 	for i, n := range next.Pix {
 		o := p.Pix[i]
 		if absDiff(o.R, n.R) > threshold || absDiff(o.G, n.G) > threshold || absDiff(o.B, n.B) > threshold {
 			p.Pix[i] = n
+			changed = true
 		}
 	}
+	return changed
 }
 
 func absDiff(a, b uint8) int {
