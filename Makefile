@@ -6,10 +6,15 @@ CACHE_DIR      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/causerie
 LIVEKIT_SERVER := $(CACHE_DIR)/livekit-$(LIVEKIT_VERSION)/server
 BIN            := bin/causerie
 
+# What `causerie --version` tells: git's description of the checkout, set
+# at link time (recursive variables: git runs only when a target needs it).
+GIT_VERSION     = $(shell git describe --tags --always --dirty 2>/dev/null)
+VERSION_LDFLAGS = -X main.version=$(GIT_VERSION) -X main.commit=$(shell git rev-parse HEAD 2>/dev/null) -X main.commitTime=$(shell git log -1 --format=%cI 2>/dev/null)
+
 # Tests and the demo find the SFU through this variable.
 export CAUSERIE_LIVEKIT_SERVER := $(LIVEKIT_SERVER)
 
-.PHONY: all build deps sfu browser run test bench apm-data vet clean
+.PHONY: all build deps sfu browser run test bench bench-gui screenshots apm-data vet package clean
 
 all: build
 
@@ -32,25 +37,51 @@ $(LIVEKIT_SERVER):
 browser:
 	@scripts/browser-deps.sh
 
+# Two binaries: causerie with the desktop window (Fyne: GL and X11), and
+# causerie-tui without it (-tags nogui), for machines that have no
+# graphics libraries: the terminal client, join and the other commands.
 build: deps
-	$(GO) build -o $(BIN) ./cmd/causerie
+	$(GO) build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN) ./cmd/causerie
+	$(GO) build -tags nogui -ldflags "$(VERSION_LDFLAGS)" -o $(BIN)-tui ./cmd/causerie
 
-# Until the desktop front end lands, `make run` is the two-participant demo.
+# `make run` opens the desktop app's home window (under Xvfb: DISPLAY=:N
+# make run, or xvfb-run make run); without a display it runs the
+# two-participant demo in the terminal instead.
 run: build sfu
-	./$(BIN) demo --duration 10s
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN); else \
+	  echo "causerie: no display (DISPLAY is empty): running the terminal demo instead"; \
+	  ./$(BIN) demo --duration 10s; fi
 
 vet: deps
 	$(GO) vet ./...
 
 # Everything twice: as it ships (the end-to-end thresholds hold for this
 # build), then under the race detector, end-to-end processes included (a
-# race makes a child exit 66 and its test fail).
+# race makes a child exit 66 and its test fail). Then the packages are
+# built and checked as installed (scripts/package-test.sh).
 test: deps sfu browser vet
-	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 $(GO) test -count=1 -timeout 15m ./...
-	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 $(GO) test -race -count=1 -timeout 20m ./...
+	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -count=1 -timeout 15m ./...
+	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -race -count=1 -timeout 20m ./...
+	scripts/package-test.sh
+
+# The Linux packages, into dist/: .deb, .rpm and .tar.gz, each with the
+# binary, desktop entry (causerie:// links), icons, AppStream metadata and
+# manual page (scripts/package.sh).
+package: deps
+	scripts/package.sh
 
 bench: deps
 	scripts/bench.sh
+
+# The desktop app's memory, CPU and frame rate under Xvfb with four other
+# participants: bench-results/gui.json.
+bench-gui: deps sfu
+	scripts/bench-gui.sh
+
+# The desktop app's screens in English and French, at 1366×768 and
+# 1920×1080, drawn by the tests: ui/desktop/testdata/screenshots.
+screenshots: deps
+	CAUSERIE_SCREENSHOTS=$(CURDIR)/ui/desktop/testdata/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./ui/desktop
 
 # Echo cancellation, noise suppression and CPU figures of media/apm, with
 # the library settings tried and speexdsp for comparison when installed:
@@ -59,4 +90,4 @@ apm-data: deps
 	scripts/apm-data.sh
 
 clean:
-	rm -rf bin .deps.stamp
+	rm -rf bin dist .deps.stamp

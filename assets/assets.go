@@ -1,5 +1,5 @@
-// Package assets embeds what Causerie ships besides code: translations
-// today; icons and sounds with the desktop front end.
+// Package assets embeds what Causerie ships besides code: translations,
+// the application icon and the front ends' symbols.
 package assets
 
 import "embed"
@@ -12,3 +12,14 @@ import "embed"
 //
 //go:embed translations
 var Translations embed.FS
+
+// Icons holds the front ends' symbols (microphone, camera, hand, …) as
+// 24×24 SVG drawn in black, which Fyne recolours to its theme.
+//
+//go:embed icons/*.svg
+var Icons embed.FS
+
+// AppIcon is the application icon, a 256×256 PNG.
+//
+//go:embed icon.png
+var AppIcon []byte

@@ -72,6 +72,14 @@ type RemoteTrack interface {
 	ClockRate() uint32
 }
 
+// ViewSetter is a RemoteTrack whose forwarding the SFU adapts to how it
+// is shown: the size it is drawn at (the SFU picks the simulcast layer
+// or spatial layer that fits), or not at all (width 0: the SFU stops
+// forwarding it, and nothing is decoded). It must not block.
+type ViewSetter interface {
+	SetView(width, height int)
+}
+
 // TrackOptions describe a local track to publish.
 type TrackOptions struct {
 	Kind   Kind

@@ -164,3 +164,23 @@ func (s *Session) withdraw(sources []Source) {
 		}
 	}
 }
+
+// SetVideoView tells the session how a remote video track is shown: at
+// width×height pixels, or not at all (0×0): the SFU then sends the layer
+// that fits, or stops sending it, so hidden and small tiles cost neither
+// bandwidth nor decoding. Backends that cannot adapt ignore it.
+func (s *Session) SetVideoView(trackSID string, width, height int) error {
+	var reader RemoteTrack
+	err := s.inLoop(func() {
+		if r := s.receivers[trackSID]; r != nil && r.track.Kind == Video {
+			reader = r.reader
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if v, ok := reader.(ViewSetter); ok {
+		v.SetView(max(0, width), max(0, height))
+	}
+	return nil
+}

@@ -135,6 +135,15 @@ type (
 	// microphone (the audio processing heard half a second of voice
 	// within a second). At most one every 10 s; only with Config.Voice.
 	SpeakingWhileMuted struct{}
+	// DeviceChanged reports a local device coming or going under the
+	// call: the one in use disappeared and another (or none, To "")
+	// took its place, or the lists of devices changed. Device is
+	// "microphone", "speaker" or "camera".
+	DeviceChanged struct {
+		Device   string
+		Reason   DeviceReason
+		From, To string
+	}
 	// Error reports a failure that did not end the session.
 	Error struct{ Err error }
 	// Left is the last event of a session. Err is nil after a leave the
@@ -156,5 +165,24 @@ func (Reaction) event()           {}
 func (DataMessage) event()        {}
 func (ConnectionState) event()    {}
 func (SpeakingWhileMuted) event() {}
+func (DeviceChanged) event()      {}
 func (Error) event()              {}
 func (Left) event()               {}
+
+// DeviceReason tells why a DeviceChanged happened.
+type DeviceReason string
+
+const (
+	// DeviceLost: the device in use went away or stopped working.
+	DeviceLost DeviceReason = "lost"
+	// DeviceFound: the device asked for came back, or one appeared while
+	// there was none; it is in use now.
+	DeviceFound DeviceReason = "found"
+	// DeviceChosen: the user switched devices.
+	DeviceChosen DeviceReason = "chosen"
+	// DeviceDefaultChanged: following the system default, which changed.
+	DeviceDefaultChanged DeviceReason = "default"
+	// DeviceListChanged: a device appeared or disappeared; From and To
+	// are empty.
+	DeviceListChanged DeviceReason = "list"
+)

@@ -207,7 +207,7 @@ func (s *Session) subscribe(ev RemoteTrackReady) {
 		s.emit(TrackPublished{Track: t})
 	}
 	s.tracks[t.SID] = t
-	r := &receiver{track: t, name: s.participants[t.Participant].DisplayName()}
+	r := &receiver{track: t, name: s.participants[t.Participant].DisplayName(), reader: ev.Reader}
 	var err error
 	switch t.Kind {
 	case Video:
@@ -227,7 +227,11 @@ func (s *Session) subscribe(ev RemoteTrackReady) {
 		r.audio, err = receive.NewAudio(t.Codec, ev.Reader, nil)
 		if err == nil {
 			r.audio.Start()
-			s.cfg.Speaker.Add(r.audio)
+			if ps, ok := s.cfg.Speaker.(ParticipantSpeaker); ok {
+				ps.AddFrom(t.Participant, r.audio)
+			} else {
+				s.cfg.Speaker.Add(r.audio)
+			}
 		}
 	}
 	if err != nil {

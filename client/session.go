@@ -31,6 +31,14 @@ type Speaker interface {
 	Remove(playout.Source)
 }
 
+// ParticipantSpeaker is a Speaker that mixes each participant at their
+// own volume (playout.Mixer): the session tells it whose track each
+// source is.
+type ParticipantSpeaker interface {
+	Speaker
+	AddFrom(participant string, src playout.Source)
+}
+
 // Config is what a Session is made of. Camera, Mic and Speaker may be nil:
 // the session then sends no video, sends no audio, or plays nothing (and
 // decodes no audio).
@@ -128,10 +136,11 @@ func (s *Session) endedAt() time.Time {
 }
 
 type receiver struct {
-	track Track
-	name  string
-	video *receive.Video
-	audio *receive.Audio
+	track  Track
+	name   string
+	reader RemoteTrack
+	video  *receive.Video
+	audio  *receive.Audio
 }
 
 // New prepares a session; Join enters the room.

@@ -5,9 +5,19 @@ set -euo pipefail
 
 # g++ and libwebrtc-audio-processing-dev: media/apm's C++ shim; espeak-ng
 # and sox: the speech its measurements (make apm-data) are built from;
-# tmux: the terminal client's end-to-end test.
+# tmux: the terminal client's end-to-end test. The GL and X11 headers:
+# the desktop front end (Fyne, through go-gl/glfw); xvfb, xdotool and
+# x11-apps (xwd): its end-to-end test and benchmark without a display.
+# pulseaudio: a private sound server with null sinks, the sound devices
+# the media/audio and hot-plug tests run against on machines without one.
+# dpkg-dev, desktop-file-utils, appstream, rpm, man-db and file: building
+# the packages (dependencies by dpkg-shlibdeps) and checking them; wixl and
+# msitools: the Windows installer.
 packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev
-  libwebrtc-audio-processing-dev espeak-ng sox tmux)
+  libwebrtc-audio-processing-dev espeak-ng sox tmux
+  libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
+  libxi-dev libxxf86vm-dev xvfb xdotool x11-apps pulseaudio
+  dpkg-dev desktop-file-utils appstream rpm man-db file wixl msitools)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -15,8 +15,10 @@ import (
 
 	protoLogger "github.com/livekit/protocol/logger"
 	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
 
 	"causerie/client"
+	"causerie/client/netconf"
 )
 
 // ChatTopic is the text-stream topic of LiveKit's chat components, which
@@ -33,6 +35,13 @@ type Options struct {
 	// ProbeTimeout bounds the request that explains a failed join
 	// (refused token or unreachable server). Default 3 s.
 	ProbeTimeout time.Duration
+	// Network is how the SFU is reached: proxy and trust for the
+	// WebSocket and the HTTP requests, relay-only media. Default:
+	// netconf.Default (the environment's proxy).
+	Network *netconf.Network
+	// NoSubscribe joins without receiving others' media: for a
+	// connection test, which should not pull a whole meeting's video.
+	NoSubscribe bool
 }
 
 // Backend joins one LiveKit room with a URL and an access token.
@@ -41,6 +50,7 @@ type Backend struct {
 	opts       Options
 
 	room    *lksdk.Room
+	unroute func() // ends the WebSocket's route through opts.Network
 	leaving atomic.Bool
 	left    sync.Once
 }
@@ -74,6 +84,10 @@ func New(serverURL, token string, opts Options) (*Backend, error) {
 	if opts.ProbeTimeout <= 0 {
 		opts.ProbeTimeout = 3 * time.Second
 	}
+	if opts.Network == nil {
+		opts.Network = netconf.Default()
+	}
+	installDialer()
 	return &Backend{url: serverURL, token: token, opts: opts}, nil
 }
 
@@ -110,7 +124,16 @@ func (b *Backend) Join(ctx context.Context, sink client.Sink) (client.Joined, []
 	}
 	b.room = room
 
-	err := room.JoinWithContextAndToken(ctx, b.url, b.token, lksdk.WithAutoSubscribe(true), lksdk.WithLogger(b.opts.Logger))
+	addr, err := signalAddr(b.url)
+	if err != nil {
+		return client.Joined{}, nil, fmt.Errorf("%w: %v", client.ErrBadURL, err)
+	}
+	b.unroute = addRoute(addr, b.opts.Network)
+	connect := []lksdk.ConnectOption{lksdk.WithAutoSubscribe(!b.opts.NoSubscribe), lksdk.WithLogger(b.opts.Logger)}
+	if b.opts.Network.RelayOnly() {
+		connect = append(connect, lksdk.WithICETransportPolicy(webrtc.ICETransportPolicyRelay))
+	}
+	err = room.JoinWithContextAndToken(ctx, b.url, b.token, connect...)
 	if err != nil {
 		return client.Joined{}, nil, b.explainJoinError(ctx, err)
 	}
@@ -134,10 +157,12 @@ func (b *Backend) Join(ctx context.Context, sink client.Sink) (client.Joined, []
 func (b *Backend) explainJoinError(ctx context.Context, joinErr error) error {
 	pctx, cancel := context.WithTimeout(context.Background(), b.opts.ProbeTimeout)
 	defer cancel()
-	status, err := probe(pctx, b.url, b.token)
+	status, err := probe(pctx, b.opts.Network.HTTPClient(), b.url, b.token)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: %v", client.ErrUnreachable, err)
+		// The cause stays in the chain: a proxy's refusal (netconf) has
+		// a sentence of its own.
+		return fmt.Errorf("%w: %w", client.ErrUnreachable, err)
 	case status == 401 || status == 403:
 		return fmt.Errorf("%w (HTTP %d)", client.ErrTokenRefused, status)
 	case ctx.Err() != nil:
@@ -153,6 +178,9 @@ func (b *Backend) Leave() {
 		b.leaving.Store(true)
 		if b.room != nil {
 			b.room.Disconnect()
+		}
+		if b.unroute != nil {
+			b.unroute()
 		}
 	})
 }

@@ -99,6 +99,25 @@ func (t *localTrack) Unpublish() error {
 type remoteTrack struct {
 	track *webrtc.TrackRemote
 	rp    *lksdk.RemoteParticipant
+	pub   *lksdk.RemoteTrackPublication
+}
+
+// SetView implements client.ViewSetter with LiveKit's track settings:
+// disabled when hidden (the SFU stops forwarding), else the dimensions
+// the SFU chooses a layer for. lksdk sends the settings on the signal
+// connection without waiting for an answer.
+func (t *remoteTrack) SetView(width, height int) {
+	if t.pub == nil {
+		return
+	}
+	if width == 0 || height == 0 {
+		t.pub.SetEnabled(false)
+		return
+	}
+	if !t.pub.IsEnabled() {
+		t.pub.SetEnabled(true)
+	}
+	t.pub.SetVideoDimensions(uint32(width), uint32(height))
 }
 
 func (t *remoteTrack) ReadRTP() (*rtp.Packet, error) {
@@ -119,8 +138,9 @@ func codecName(mime string) string {
 }
 
 // probe asks the server's /rtc/validate endpoint about the token, to tell a
-// refused token from an unreachable server after a failed join.
-func probe(ctx context.Context, serverURL, token string) (int, error) {
+// refused token from an unreachable server after a failed join. hc goes
+// the way the WebSocket went (proxy, trust).
+func probe(ctx context.Context, hc *http.Client, serverURL, token string) (int, error) {
 	u, err := url.Parse(serverURL)
 	if err != nil {
 		return 0, err
@@ -138,7 +158,7 @@ func probe(ctx context.Context, serverURL, token string) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, err
 	}

@@ -69,6 +69,14 @@ func (c *Client) Join(ctx context.Context, link Link, username string, onLobby f
 	return cr, nil
 }
 
+// LiveKitURL is the LiveKit server a client connects to, given the room's
+// URL (a Room's LiveKit.URL, "" when the room gave none) and the
+// instance's configuration, as Join picks it: for diagnostics, which look
+// at the server without entering the meeting.
+func LiveKitURL(roomURL string, cfg FrontendConfig) (string, error) {
+	return liveKitURL(roomURL, cfg.LiveKit.URL, cfg.LiveKit.ForceWSSProtocol)
+}
+
 // liveKitURL picks the LiveKit server URL and applies force_wss_protocol.
 //
 // The room's URL and the configuration's come from the same server setting

@@ -116,7 +116,7 @@ func demoSession(srv *lkserver.Server, room, name string, speaker client.Speaker
 		return nil, err
 	}
 	cfg := client.Config{Backend: backend, Speaker: speaker}
-	if err := openDevices(&cfg, "test", "test"); err != nil {
+	if err := openSynthetic(&cfg, "test", "test"); err != nil {
 		return nil, err
 	}
 	return client.New(cfg), nil

@@ -44,6 +44,7 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	if !ok {
 		return code
 	}
+	f.noSoundDevice = f.headless
 	cfg, lm, err := f.config()
 	if err != nil {
 		fmt.Fprintln(stderr, p.Error(err))
@@ -56,6 +57,7 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	defer runSpeaker(lm.speaker)()
 
 	sess := client.New(cfg)
+	lm.attach(sess)
 	logged := make(chan error, 1)
 	go func() {
 		if f.printEvents {

@@ -29,6 +29,7 @@ const (
 	exitRefused     = 5 // token or login refused, or no such meeting
 	exitDenied      = 6 // turned away at the lobby, or nobody let us in
 	exitEnded       = 7 // the room was closed or we were removed
+	exitPolicy      = 8 // the organisation's settings forbid it: host not allowed, locked setting, unreadable policy
 )
 
 // exitCode tells the status of a failed meeting.
@@ -55,22 +56,40 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	p := i18n.FromEnv()
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, p.T("cli.usage"))
+		if hasDisplay() {
+			return runGUI(nil, stdout, stderr, p)
+		}
+		fmt.Fprintln(stderr, usage(p))
 		return exitUsage
 	}
 	switch args[0] {
+	case "gui":
+		return runGUI(args[1:], stdout, stderr, p)
 	case "join":
 		return runJoin(args[1:], stdout, stderr, p)
 	case "tui":
 		return runTUI(args[1:], stdout, stderr, p)
 	case "demo":
 		return runDemo(args[1:], stdout, stderr, p)
+	case "devices":
+		return runDevices(args[1:], stdout, stderr, p)
+	case "config":
+		return runConfig(args[1:], stdout, stderr, p)
+	case "report":
+		return runReport(args[1:], stdout, stderr, p)
+	case "diagnose":
+		return runDiagnose(args[1:], stdout, stderr, p)
+	case "version", "--version", "-version":
+		return runVersion(args[1:], stdout, stderr, p)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprintln(stdout, p.T("cli.usage"))
+		fmt.Fprintln(stdout, usage(p))
 		return exitOK
 	default:
+		if isLinkArg(args[0]) {
+			return runLink(args, stdout, stderr, p, defaultLinkRun(stdout, stderr, p))
+		}
 		fmt.Fprintln(stderr, p.T("cli.unknown_command", "name", args[0]))
-		fmt.Fprintln(stderr, p.T("cli.usage"))
+		fmt.Fprintln(stderr, usage(p))
 		return exitUsage
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"causerie/client/livekit"
 	"causerie/client/visio"
 	"causerie/media/apm"
-	"causerie/media/playout"
+	"causerie/media/audio"
 	"causerie/ui/i18n"
 )
 
@@ -24,10 +24,19 @@ type meetingFlags struct {
 	url, token, name    string
 	link, sessionCookie string
 	camera, mic         string
+	// speaker: "default", "null" or a device's name (devices.go);
+	// noSoundDevice (join --headless) makes the default the null one.
+	speaker       string
+	noSoundDevice bool
 	// The audio processing stages (media/apm), each on unless switched off.
 	echoCancel, noiseSuppress, autoGain bool
 	lang                                string
 	verbose                             bool
+	settings                            *meetingSettings // settings.go
+	network                             networkFlags     // network.go
+	// targetOptional: the command runs without a meeting (the desktop
+	// app opens on its home screen).
+	targetOptional bool
 }
 
 func (f *meetingFlags) register(fs *flag.FlagSet) {
@@ -36,12 +45,14 @@ func (f *meetingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.name, "name", "", "display name (with --url, only when the token allows changing it)")
 	fs.StringVar(&f.sessionCookie, "session-cookie", "", "Visio login: the value of the sessionid cookie of a logged-in browser")
 	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic) or none")
-	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic) or none")
+	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic), none, default (the system's) or a device's name (causerie devices lists them)")
+	fs.StringVar(&f.speaker, "speaker", deviceDefault, "speaker: default (the system's, else null), null (plays into nothing) or a device's name (causerie devices lists them)")
 	fs.BoolVar(&f.echoCancel, "echo-cancel", true, "cancel the speaker's echo in the microphone (--echo-cancel=false to switch off)")
 	fs.BoolVar(&f.noiseSuppress, "noise-suppress", true, "suppress steady background noise in the microphone")
 	fs.BoolVar(&f.autoGain, "auto-gain", true, "bring the microphone's speech to a steady level")
 	fs.StringVar(&f.lang, "lang", "", "language of messages: en or fr (default: from the environment)")
 	fs.BoolVar(&f.verbose, "verbose", false, "print the SFU library's logs to stderr")
+	f.network.register(fs)
 }
 
 // parse reads args into fs, taking the meeting link wherever it stands
@@ -73,7 +84,7 @@ func (f *meetingFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer, 
 		fmt.Fprintln(stderr, p.T("cli.link_and_url"))
 		return p, exitUsage, false
 	}
-	if f.link == "" {
+	if f.link == "" && !f.targetOptional {
 		for _, req := range []struct{ name, v string }{{"url", f.url}, {"token", f.token}} {
 			if req.v == "" {
 				fmt.Fprintln(stderr, p.T("cli.missing_flag", "name", req.name))
@@ -81,24 +92,32 @@ func (f *meetingFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer, 
 			}
 		}
 	}
-	for _, dev := range []struct{ name, v string }{{"camera", f.camera}, {"mic", f.mic}} {
+	for _, dev := range []struct{ name, v string }{{"camera", f.camera}} {
 		if dev.v != "test" && dev.v != "none" {
 			fmt.Fprintln(stderr, p.T("cli.bad_device", "name", dev.name, "value", dev.v))
 			return p, exitUsage, false
 		}
 	}
-	return p, exitOK, true
+	p, code, ok := f.applySettings(fs, stderr, p)
+	if !ok {
+		return p, code, false
+	}
+	code, ok = f.checkAudioFlags(stderr, p)
+	return p, code, ok
 }
 
 // localMedia is what config opens besides the session: the speaker, whose
 // clock the caller runs (runSpeaker), and the audio processing, closed
 // once the session and the speaker have stopped.
 type localMedia struct {
-	speaker *playout.Null
+	speaker speaker
+	audio   *audio.Engine  // the sound device, nil without (devices.go)
+	events  *deviceEvents  // its changes, to the session (attach)
 	apm     *apm.Processor // nil without a microphone or with every stage off
 }
 
 func (m localMedia) close() {
+	m.closeAudio()
 	if m.apm != nil {
 		_ = m.apm.Close()
 	}
@@ -115,6 +134,11 @@ func (f *meetingFlags) config() (client.Config, localMedia, error) {
 		opts.Logger = protoLogger.GetLogger()
 	}
 	var cfg client.Config
+	network, err := f.network.open()
+	if err != nil {
+		return cfg, lm, err
+	}
+	opts.Network = network
 	if f.link != "" {
 		resolve, err := visioResolver(f.link, f.name, f.sessionCookie, opts)
 		if err != nil {
@@ -129,9 +153,10 @@ func (f *meetingFlags) config() (client.Config, localMedia, error) {
 		}
 		cfg.Backend = backend
 	}
-	lm.speaker = playout.NewNull()
-	cfg.Speaker = lm.speaker
-	if err := openDevices(&cfg, f.camera, f.mic); err != nil {
+	if err := openDevices(&cfg, &lm, f); err != nil {
+		return cfg, lm, err
+	}
+	if err := f.wireSettings(&cfg); err != nil {
 		return cfg, lm, err
 	}
 	proc := apm.Config{EchoCancel: f.echoCancel, NoiseSuppress: f.noiseSuppress, AutoGain: f.autoGain, HighPass: true}
@@ -160,7 +185,7 @@ func (f *meetingFlags) joinContext(ctx context.Context) (context.Context, contex
 
 // runSpeaker starts the speaker's clock; the returned function stops it
 // and waits for it.
-func runSpeaker(speaker *playout.Null) (stop func()) {
+func runSpeaker(speaker interface{ Run(context.Context) }) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); speaker.Run(ctx) }()
@@ -173,7 +198,7 @@ func visioResolver(link, name, sessionCookie string, opts livekit.Options) (clie
 	if err != nil {
 		return nil, err
 	}
-	var vopts []visio.Option
+	vopts := []visio.Option{visio.WithHTTPClient(opts.Network.HTTPClient())}
 	if sessionCookie != "" {
 		vopts = append(vopts, visio.WithSession(sessionCookie))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"causerie/client"
 	"causerie/media"
+	"causerie/media/audio"
 	"causerie/ui/i18n"
 	"causerie/ui/terminal"
 	"causerie/ui/terminal/video"
@@ -23,7 +24,6 @@ import (
 
 type tuiFlags struct {
 	meetingFlags
-	speaker  string
 	graphics graphicsFlag
 }
 
@@ -59,16 +59,11 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	fs := flag.NewFlagSet("causerie tui", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs)
-	fs.StringVar(&f.speaker, "speaker", "null", "speaker: null (decoded audio is played into nothing)")
 	f.graphics.v = "auto"
 	fs.Var(&f.graphics, "graphics", "how video is drawn, `mode`: auto (kitty graphics where the terminal has them, else cells), kitty, or cells (true-colour half blocks)")
 	p, code, ok := f.parse(fs, args, stderr, p)
 	if !ok {
 		return code
-	}
-	if f.speaker != "null" {
-		fmt.Fprintln(stderr, p.T("cli.bad_speaker", "value", f.speaker))
-		return exitUsage
 	}
 	out, ok := stdout.(*os.File)
 	if !ok || !term.IsTerminal(out.Fd()) {
@@ -92,6 +87,7 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	defer runSpeaker(lm.speaker)()
 
 	sess := client.New(cfg)
+	lm.attach(sess)
 	joinCtx, cancelJoin := f.joinContext(ctx)
 	defer cancelJoin()
 	joined := make(chan struct{})
@@ -102,9 +98,11 @@ func runTUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	ts := &tuiSession{Session: sess, cancelJoin: cancelJoin}
 
 	graphics := f.graphics.mode(os.Getenv)
-	model := terminal.New(terminal.Options{Session: ts, Printer: p, Video: store, Graphics: graphics,
+	tuiOpts := terminal.Options{Session: ts, Printer: p, Video: store, Graphics: graphics,
 		Styles: terminal.DefaultStyles(),
-		Stats:  func() terminal.Stats { return tuiStats(sess.Report(processStart)) }})
+		Stats:  func() terminal.Stats { return tuiStats(sess.Report(processStart)) }}
+	tuiOpts.Devices, tuiOpts.SelectDevice = soundDevicePicker(lm, f.mic, f.speaker)
+	model := terminal.New(tuiOpts)
 	opts := []tea.ProgramOption{tea.WithOutput(out), tea.WithContext(ctx)}
 	if graphics == video.Kitty {
 		// Placeholder cells name their image by a 256-colour index,
@@ -169,4 +167,45 @@ func tuiStats(r client.Report) terminal.Stats {
 		s.PacketsLost += rr.PacketsLost
 	}
 	return s
+}
+
+// soundDevicePicker gives the terminal client the sound devices the call
+// can switch between: microphones when the microphone is a sound device
+// (not the synthetic one or none), speakers when the speakers are; nil
+// functions when neither is.
+func soundDevicePicker(lm localMedia, mic, speaker string) (func() []terminal.Device, func(terminal.DeviceKind, string) error) {
+	e := lm.audio
+	micDevice := mic != "test" && mic != "none"
+	speakerDevice := speaker != "null"
+	if e == nil || (!micDevice && !speakerDevice) {
+		return nil, nil
+	}
+	list := func() []terminal.Device {
+		var out []terminal.Device
+		devs := e.Devices()
+		if micDevice {
+			inUse := e.InUse(audio.KindMicrophone)
+			for _, d := range devs.Microphones {
+				out = append(out, terminal.Device{Kind: terminal.Microphone, Name: d.Name, Current: d.Name == inUse})
+			}
+		}
+		if speakerDevice {
+			inUse := e.InUse(audio.KindSpeaker)
+			for _, d := range devs.Speakers {
+				out = append(out, terminal.Device{Kind: terminal.Speaker, Name: d.Name, Current: d.Name == inUse})
+			}
+		}
+		return out
+	}
+	choose := func(k terminal.DeviceKind, name string) error {
+		set := e.SetSpeaker
+		if k == terminal.Microphone {
+			set = e.SetMic
+		}
+		if err := set(name); err != nil {
+			return fmt.Errorf("%w: %s: %v", client.ErrMediaDevice, name, err)
+		}
+		return nil
+	}
+	return list, choose
 }

@@ -76,7 +76,7 @@ func attend(t *testing.T, v *visiotest.Server, name string, devices bool, login 
 		return livekit.New(url, token, livekit.Options{})
 	})}
 	if devices {
-		if err := openDevices(&cfg, "test", "test"); err != nil {
+		if err := openSynthetic(&cfg, "test", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

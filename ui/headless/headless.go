@@ -94,6 +94,8 @@ func describe(p *i18n.Printer, ev client.Event, names map[string]string) string 
 		return p.T("event.connection", "state", p.T("state."+ev.State.String()))
 	case client.SpeakingWhileMuted:
 		return p.T("event.speaking_muted")
+	case client.DeviceChanged:
+		return deviceSentence(p, ev)
 	case client.Error:
 		return p.Error(ev.Err)
 	case client.Left:

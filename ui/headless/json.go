@@ -34,6 +34,8 @@ type eventLine struct {
 	State    string   `json:"state,omitempty"`
 	Message  string   `json:"message,omitempty"`
 	Error    string   `json:"error,omitempty"`
+	From     string   `json:"from,omitempty"`
+	To       string   `json:"to,omitempty"`
 }
 
 // JSONLines prints the session's events to w as JSON lines until the
@@ -103,6 +105,8 @@ func toLine(ev client.Event) (eventLine, bool) {
 		return eventLine{Event: "connection", State: ev.State.String()}, true
 	case client.SpeakingWhileMuted:
 		return eventLine{Event: "speaking_while_muted"}, true
+	case client.DeviceChanged:
+		return eventLine{Event: "device", Kind: ev.Device, Type: string(ev.Reason), From: ev.From, To: ev.To}, true
 	case client.Error:
 		return eventLine{Event: "error", Message: ev.Err.Error()}, true
 	case client.Left:

@@ -104,12 +104,14 @@ func (p *Printer) Error(err error) string {
 	if err == nil {
 		return ""
 	}
-	if key := visio.ErrorKey(err); key != "" {
-		return p.T(key) + " (" + err.Error() + ")"
-	}
+	// An error that names its sentence is the most specific: a proxy's
+	// refusal inside "Visio unreachable" says what to tell IT.
 	var keyed interface{ MessageKey() string }
 	if errors.As(err, &keyed) {
 		return p.T(keyed.MessageKey()) + " (" + err.Error() + ")"
+	}
+	if key := visio.ErrorKey(err); key != "" {
+		return p.T(key) + " (" + err.Error() + ")"
 	}
 	for _, e := range errorKeys {
 		if errors.Is(err, e.err) {

@@ -16,7 +16,7 @@ func (b binding) label() string { return b.keys[0] }
 // KeyMap is every key of the terminal client, in one place; the help
 // overlay lists them in this order.
 type KeyMap struct {
-	Quit, Mic, Camera, Hand, React, Chat, Layout, ScrollUp, ScrollDown, Help binding
+	Quit, Mic, Camera, Hand, React, Devices, Chat, Layout, ScrollUp, ScrollDown, Help binding
 	// Within the chat input and the reaction picker.
 	Send, Cancel, Left, Right, Backspace binding
 }
@@ -29,6 +29,7 @@ func DefaultKeys() KeyMap {
 		Camera:     binding{[]string{"c"}, "tui.key.camera"},
 		Hand:       binding{[]string{"h"}, "tui.key.hand"},
 		React:      binding{[]string{"r"}, "tui.key.react"},
+		Devices:    binding{[]string{"d"}, "tui.key.devices"},
 		Chat:       binding{[]string{"enter", "t"}, "tui.key.chat"},
 		Layout:     binding{[]string{"v"}, "tui.key.layout"},
 		ScrollUp:   binding{[]string{"pgup", "up"}, "tui.key.scroll_up"},
@@ -44,5 +45,5 @@ func DefaultKeys() KeyMap {
 
 // helpBindings are the bindings the help overlay lists.
 func (k KeyMap) helpBindings() []binding {
-	return []binding{k.Mic, k.Camera, k.Hand, k.React, k.Chat, k.ScrollUp, k.ScrollDown, k.Layout, k.Help, k.Quit}
+	return []binding{k.Mic, k.Camera, k.Hand, k.React, k.Devices, k.Chat, k.ScrollUp, k.ScrollDown, k.Layout, k.Help, k.Quit}
 }

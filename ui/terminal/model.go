@@ -58,6 +58,11 @@ type Options struct {
 	FPS int
 	// Width and Height until the first window-size message.
 	Width, Height int
+	// Devices lists the sound devices the call can switch to and
+	// SelectDevice switches (on a command's goroutine); both nil when the
+	// call has no sound device (synthetic or null ones only).
+	Devices      func() []Device
+	SelectDevice func(kind DeviceKind, name string) error
 	// Stats, when set, reads the session's counters for the status line;
 	// it is called off the UI loop once a second.
 	Stats func() Stats
@@ -121,11 +126,15 @@ type Model struct {
 	input   []rune
 	picking bool
 	pick    int
-	help    bool
-	layout  layout
-	caption string
-	status  string // last command error or notification, shown in the status line
-	isError bool
+	// choosing: the device picker is open on devices, at choice.
+	choosing bool
+	devices  []Device
+	choice   int
+	help     bool
+	layout   layout
+	caption  string
+	status   string // last command error or notification, shown in the status line
+	isError  bool
 
 	tiles   map[string]*tile
 	ticking bool
@@ -403,6 +412,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.typeKey(k, msg.Text)
 	case m.picking:
 		return m.pickKey(k)
+	case m.choosing:
+		return m.deviceKey(k)
 	}
 	s := m.o.Session
 	me := m.members[m.self]
@@ -425,6 +436,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return raiseHand(s, me == nil || me.hand.IsZero())
 	case m.keys.React.matches(k):
 		m.picking, m.pick = true, 0
+	case m.keys.Devices.matches(k):
+		m.openDevices()
 	case m.keys.Chat.matches(k):
 		m.typing = true
 	case m.keys.Layout.matches(k):

@@ -224,6 +224,8 @@ func (m *Model) chatLines(l chatLine, w int) []string {
 
 func (m *Model) inputLine() string {
 	switch {
+	case m.choosing:
+		return m.deviceLine()
 	case m.picking:
 		var b strings.Builder
 		b.WriteString(m.p.T("tui.react_prompt") + " ")

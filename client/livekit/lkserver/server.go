@@ -53,6 +53,10 @@ type Server struct {
 	URL         string
 	Key, Secret string
 
+	// TURNAddr is the embedded TURN server's TLS address, 127.0.0.1:PORT,
+	// when Options.TURNTLS turned it on.
+	TURNAddr string
+
 	cmd  *exec.Cmd
 	dir  string
 	done chan struct{}
@@ -62,7 +66,12 @@ type Server struct {
 // Start runs bin with a fresh loopback-only configuration on free ports and
 // waits until it answers. Its logs go to logs (nil discards them).
 func Start(ctx context.Context, bin string, logs io.Writer) (*Server, error) {
-	ports, err := freePorts(2)
+	return StartWith(ctx, bin, logs, Options{})
+}
+
+// StartWith is Start with options added to the configuration.
+func StartWith(ctx context.Context, bin string, logs io.Writer, opts Options) (*Server, error) {
+	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +94,11 @@ rtc:
   enable_loopback_candidate: true
   interfaces:
     includes: [lo]
-keys:
+%skeys:
   %s: %s
 logging:
   level: warn
-`, ports[0], ports[1], udp, s.Key, s.Secret)
+`, ports[0], ports[1], udp, opts.turnConfig(s, ports[2]), s.Key, s.Secret)
 	cfgPath := filepath.Join(dir, "livekit.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		os.RemoveAll(dir)

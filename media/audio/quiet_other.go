@@ -1,0 +1,6 @@
+//go:build !linux
+
+package audio
+
+// quietALSA: ALSA exists on Linux only.
+func quietALSA() {}
