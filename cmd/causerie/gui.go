@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"causerie/client"
+	"causerie/client/settings"
 	"causerie/media"
 	"causerie/media/audio"
 	"causerie/media/synth"
@@ -44,6 +45,12 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	p, code, ok := f.parse(fs, args, stderr, p)
 	if !ok {
 		return code
+	}
+	// Nobody chose a microphone (no flag, no settings file, no policy):
+	// the desktop app uses the system's, where the command-line tools use
+	// the synthetic one. Without a sound system the engine runs silent.
+	if f.settings != nil && f.settings.eff.Origin("media.microphone").Layer == settings.LayerDefault {
+		f.mic = deviceDefault
 	}
 	if !hasDisplay() {
 		fmt.Fprintln(stderr, p.T("cli.no_display"))
@@ -77,6 +84,13 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 				camera = f.camera
 			}
 			return previewCamera(ctx, camera, sink)
+		},
+		// The pre-join screen's device checks (gui_prejoin.go).
+		ListDevices: guiDeviceLists,
+		OpenMeter:   func(mic string) (desktop.LevelMeter, func(), error) { return openGUIMeter(f, mic) },
+		TestSpeaker: func(ctx context.Context, speaker string) error { return playGUIChime(ctx, f, speaker) },
+		TestCall: func(req desktop.JoinRequest, room, peer string, video desktop.VideoSink) (desktop.Meeting, error) {
+			return testCallGUI(f, req, room, peer, video)
 		},
 	})
 	// Ctrl-C, SIGTERM and --duration close the window, as the user would.

@@ -258,6 +258,10 @@ type GUIBench struct {
 	Goals          map[string]string `json:"goals"`
 	Met            map[string]bool   `json:"met"`
 	Report         *guiStats         `json:"report,omitempty"`
+	// FyneFloor is scripts/fynefloor's figures on the same display: a
+	// bare Fyne window of the same size with 1 and 4 images replaced 30
+	// times a second, what the toolkit costs before any of Causerie.
+	FyneFloor []json.RawMessage `json:"fyne_floor"`
 }
 
 // TileBench is one tile's measured frame rate.
@@ -310,7 +314,9 @@ func TestGUIPerf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		causerie(t, nil, "join", "--url", srv.URL, "--token", tok, "--duration", "90s")
+		// They send only, as participants on other machines would: here
+		// they share the two cores with the app measured.
+		causerie(t, nil, "join", "--url", srv.URL, "--token", tok, "--duration", "90s", "--send-only")
 	}
 	res.Participants = len(names)
 	tok, err := srv.Token("perf", "ann", "Ann")
@@ -343,6 +349,19 @@ func TestGUIPerf(t *testing.T) {
 	for _, tile := range s.Tiles {
 		res.Tiles = append(res.Tiles, TileBench{Name: tile.Name, FPS: tile.FPS, Width: tile.Width, Height: tile.Height})
 		minFPS = min(minFPS, tile.FPS)
+	}
+	floor := filepath.Join(dir, "fynefloor")
+	if out, err := exec.Command("go", "build", "-o", floor, "../../scripts/fynefloor").CombinedOutput(); err != nil {
+		t.Fatalf("build fynefloor: %v\n%s", err, out)
+	}
+	for _, n := range []string{"1", "4"} {
+		cmd := exec.Command(floor, "-images", n)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("fynefloor: %v", err)
+		}
+		res.FyneFloor = append(res.FyneFloor, json.RawMessage(bytes.TrimSpace(out)))
 	}
 	host, _ := os.Hostname()
 	res.Machine = fmt.Sprintf("%s, %d CPUs", host, runtime.NumCPU())

@@ -40,6 +40,7 @@ func runJoin(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	fs.StringVar(&f.statsJSON, "stats-json", "", "write statistics as JSON to this file when leaving")
 	fs.StringVar(&f.chat, "chat", "", "send this chat message once joined")
 	fs.BoolVar(&f.printEvents, "print-events", false, "print the meeting's events as JSON lines on stdout instead of sentences")
+	fs.BoolVar(&f.sendOnly, "send-only", false, "send the camera and microphone but receive nobody's media (a presenter bot, a load generator)")
 	p, code, ok := f.parse(fs, args, stderr, p)
 	if !ok {
 		return code

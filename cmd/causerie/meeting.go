@@ -37,6 +37,11 @@ type meetingFlags struct {
 	// targetOptional: the command runs without a meeting (the desktop
 	// app opens on its home screen).
 	targetOptional bool
+	// sendOnly (join --send-only) publishes without receiving anything.
+	sendOnly bool
+	// backend, when set, replaces the meeting's: the desktop's test call
+	// (gui_prejoin.go).
+	backend client.Backend
 }
 
 func (f *meetingFlags) register(fs *flag.FlagSet) {
@@ -129,7 +134,7 @@ func (m localMedia) close() {
 // plays.
 func (f *meetingFlags) config() (client.Config, localMedia, error) {
 	var lm localMedia
-	opts := livekit.Options{}
+	opts := livekit.Options{NoSubscribe: f.sendOnly}
 	if f.verbose {
 		opts.Logger = protoLogger.GetLogger()
 	}
@@ -139,7 +144,9 @@ func (f *meetingFlags) config() (client.Config, localMedia, error) {
 		return cfg, lm, err
 	}
 	opts.Network = network
-	if f.link != "" {
+	if f.backend != nil {
+		cfg.Backend = f.backend
+	} else if f.link != "" {
 		resolve, err := visioResolver(f.link, f.name, f.sessionCookie, opts)
 		if err != nil {
 			return cfg, lm, err

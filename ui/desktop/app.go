@@ -29,6 +29,9 @@ type JoinRequest struct {
 	// switched off.
 	Camera, Mic, Speaker, Quality             string
 	NoEchoCancel, NoNoiseSuppress, NoAutoGain bool
+	// Test makes it a test call (Options.TestCall) rather than the
+	// meeting; leaving it comes back to the pre-join screen.
+	Test bool
 }
 
 // VideoSink receives each decoded remote picture on its decoder's
@@ -81,6 +84,30 @@ type Options struct {
 	// Devices lists the cameras, microphones and speakers by name, for
 	// the settings; nil offers the synthetic ones only.
 	Devices func() (cameras, mics, speakers []string)
+	// ListDevices lists the cameras, microphones and speakers there are,
+	// the system's default marked, for the pre-join screen's pickers. It
+	// is called as that screen opens (on Fyne's thread, as Devices is),
+	// then every 2 s off it while the screen shows, so devices plugged in
+	// appear. Nil offers the synthetic ones only.
+	ListDevices func() DeviceLists
+	// OpenMeter opens the microphone named (as in Preferences) for the
+	// pre-join screen's level meter; release closes it once the meter's
+	// Run has returned. A nil meter: nothing to measure ("none"). It is
+	// called off Fyne's thread.
+	OpenMeter func(mic string) (m LevelMeter, release func(), err error)
+	// TestSpeaker plays the test sound on the speakers named (as in
+	// Preferences) and returns once it has been heard, or when ctx ends;
+	// it fails with ErrNoSoundDevice when there is nothing to play it
+	// on. It is called off Fyne's thread.
+	TestSpeaker func(ctx context.Context, speaker string) error
+	// TestCall, when set, prepares a test call as Connect prepares a
+	// meeting, with the devices of req: a call with ourselves through the
+	// whole media path, without a server. room and peer name the call
+	// and the participant who echoes us, in the user's language.
+	TestCall func(req JoinRequest, room, peer string, video VideoSink) (Meeting, error)
+	// thread replaces fyne.Do/DoAndWait (tests: Fyne's test driver runs
+	// them on the caller's goroutine).
+	thread func(fn func(), wait bool)
 }
 
 // App is the desktop front end: one window whose content is the current
@@ -122,6 +149,9 @@ func New(fa fyne.App, o Options) *App {
 	}
 	fa.SetIcon(appIcon)
 	a := &App{o: o, p: o.Printer, fa: fa, prefs: prefs{fa.Preferences()}, thread: fyneThread}
+	if o.thread != nil {
+		a.thread = o.thread // the tests' stand-in, before any screen starts a goroutine
+	}
 	a.applyPreferences()
 	a.win = fa.NewWindow(a.p.T("app.title"))
 	a.win.SetIcon(appIcon)
@@ -132,8 +162,8 @@ func New(fa fyne.App, o Options) *App {
 		}
 	})
 	a.foreground = true
-	fa.Lifecycle().SetOnEnteredForeground(func() { a.foreground = true })
-	fa.Lifecycle().SetOnExitedForeground(func() { a.foreground = false })
+	fa.Lifecycle().SetOnEnteredForeground(func() { a.setForeground(true) })
+	fa.Lifecycle().SetOnExitedForeground(func() { a.setForeground(false) })
 	if o.Join.Link != "" || o.Join.URL != "" {
 		req := o.Join
 		if req.Name == "" {

@@ -77,10 +77,10 @@ func newTestApp(t *testing.T, lang string, o Options) *testApp {
 	fa := test.NewTempApp(t)
 	ui := newUILoop(t)
 	o.Printer = i18n.New(lang)
+	o.thread = ui.thread
 	var a *App
 	ui.do(func() {
 		a = New(fa, o)
-		a.thread = ui.thread
 		a.win.Resize(windowSize)
 	})
 	ta := &testApp{App: a, ui: ui, t: t}

@@ -108,7 +108,8 @@ func (a *App) showHome(problem string) {
 	}
 	a.setScreen(centered(form, 520), nil)
 	a.home = h
-	a.win.Canvas().Focus(h.link)
+	// The link field is not focused for the user: its blinking cursor
+	// would repaint the window twice a second while the app sits idle.
 }
 
 // checkRequest returns what is wrong with req before any network traffic,

@@ -76,13 +76,19 @@ func (c *chatPanel) add(from, text string, at time.Time) {
 	c.scroll.ScrollToBottom()
 }
 
-// rosterPanel lists the participants.
+// rosterPanel lists the participants, each with a button to pin them.
 type rosterPanel struct {
 	p    *i18n.Printer
 	root fyne.CanvasObject
 	list *fyne.Container
 	rows []string // what each row says, for the tests
+	// pins are the rows' pin buttons by identity, for the tests.
+	pins map[string]*widget.Button
 }
+
+// iconPin is the pin on the theme's background (the tiles draw their own
+// over video).
+var iconPin = themedIcon("pin.svg")
 
 func newRosterPanel(p *i18n.Printer) *rosterPanel {
 	r := &rosterPanel{p: p, list: container.NewVBox()}
@@ -96,6 +102,7 @@ func newRosterPanel(p *i18n.Printer) *rosterPanel {
 func (r *rosterPanel) refresh(c *callScreen) {
 	r.list.RemoveAll()
 	r.rows = r.rows[:0]
+	r.pins = map[string]*widget.Button{}
 	for _, id := range c.rosterOrder() {
 		ps := c.people[id]
 		name := ps.p.DisplayName()
@@ -127,6 +134,13 @@ func (r *rosterPanel) refresh(c *callScreen) {
 		} else {
 			row.Add(iconOf(iconCamera))
 		}
+		pin := widget.NewButtonWithIcon("", iconPin, func() { c.togglePin(id) })
+		pin.Importance = widget.LowImportance
+		if c.pinned == id {
+			pin.Importance = widget.HighImportance
+		}
+		r.pins[id] = pin
+		row.Add(pin)
 		r.list.Add(row)
 		desc := name
 		if !ps.hand.IsZero() {
