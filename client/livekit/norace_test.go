@@ -1,0 +1,5 @@
+//go:build !race
+
+package livekit_test
+
+const raceEnabled = false
