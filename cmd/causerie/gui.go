@@ -58,7 +58,7 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	}
 
 	fa := app.NewWithID(desktop.AppID)
-	gui := desktop.New(fa, desktop.Options{
+	opts := desktop.Options{
 		Printer: p,
 		Join:    desktop.JoinRequest{Link: f.link, URL: f.url, Token: f.token, Name: f.name},
 		Start:   processStart,
@@ -92,7 +92,11 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		TestCall: func(req desktop.JoinRequest, room, peer string, video desktop.VideoSink) (desktop.Meeting, error) {
 			return testCallGUI(f, req, room, peer, video)
 		},
-	})
+	}
+	if f.settings != nil && !f.settings.eff.Settings.Features.TestCall {
+		opts.TestCall = nil // features.test_call = false: no Test call button
+	}
+	gui := desktop.New(fa, opts)
 	// Ctrl-C, SIGTERM and --duration close the window, as the user would.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
