@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -777,7 +778,7 @@ func (c *callScreen) refreshControls() {
 // rosterOrder lists identities for the participants panel: raised hands
 // first in the order they were raised, then everyone by name.
 func (c *callScreen) rosterOrder() []string {
-	ids := slices.Collect(mapKeys(c.people))
+	ids := slices.Collect(maps.Keys(c.people))
 	sort.Slice(ids, func(i, j int) bool {
 		a, b := c.people[ids[i]], c.people[ids[j]]
 		switch {
@@ -789,16 +790,6 @@ func (c *callScreen) rosterOrder() []string {
 		return strings.ToLower(a.p.DisplayName()) < strings.ToLower(b.p.DisplayName())
 	})
 	return ids
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // revealVideos turns the tiles waiting for their first picture from the
