@@ -332,7 +332,11 @@ func selectedPair(pc *webrtc.PeerConnection) *webrtc.ICECandidatePair {
 		}
 	}
 	for _, t := range transports {
-		if t == nil {
+		// pion reads the transport's gatherer without its lock, while
+		// Start writes it under the lock: ask only once the transport has
+		// left the new state (an atomic set after Start), which orders
+		// the two (the race detector caught it in causerie diagnose).
+		if t == nil || t.State() == webrtc.ICETransportStateNew {
 			continue
 		}
 		if pair, err := t.GetSelectedCandidatePair(); err == nil && pair != nil {
