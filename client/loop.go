@@ -27,6 +27,9 @@ func (s *Session) loop() {
 		case <-giveUp.C:
 			s.teardown(fmt.Errorf("%w: no answer from the server for %v", ErrConnectionLost, s.cfg.ReconnectTimeout))
 			return
+		case now := <-s.heldTimer.C:
+			s.release("", now)
+			continue
 		case <-s.inbox.ready:
 		}
 		batch = s.inbox.take(batch)
@@ -139,10 +142,11 @@ func (s *Session) handle(ev BackendEvent) {
 		if !s.chats.first(ev.From.Identity + "\x00" + ev.ID) {
 			return // the same message by another path (stream and legacy packet)
 		}
-		if p, ok := s.participants[ev.From.Identity]; ok && ev.From.Name == "" {
-			ev.From = p
+		if s.stranger(ev.From) {
+			s.hold(ev.From.Identity, ev)
+			return
 		}
-		s.emit(ev)
+		s.show(ev)
 	case Notification:
 		if p, ok := s.participants[ev.From.Identity]; ok {
 			ev.From = p
@@ -162,10 +166,11 @@ func (s *Session) handle(ev BackendEvent) {
 		ev.f()
 		close(ev.done)
 	case Reaction:
-		if p, ok := s.participants[ev.From.Identity]; ok && ev.From.Name == "" {
-			ev.From = p
+		if s.stranger(ev.From) {
+			s.hold(ev.From.Identity, ev)
+			return
 		}
-		s.emit(ev)
+		s.show(ev)
 	case Event:
 		s.emit(ev)
 	}
@@ -183,6 +188,7 @@ func (s *Session) addParticipant(p Participant) {
 	s.participants[p.Identity] = p
 	s.emit(ParticipantJoined{Participant: p})
 	s.noteHand(p)
+	s.release(p.Identity, time.Now())
 }
 
 // muteSender stops a local sender whose track the server muted.

@@ -107,6 +107,8 @@ type Session struct {
 	lastVoiceHint time.Time
 	hands         map[string]time.Time // identity → when raised
 	chats         recent               // chat messages shown, by sender and id
+	held          []heldEvent          // from senders not announced yet
+	heldTimer     *time.Timer          // runs while held is not empty
 
 	// Guarded by mu: what Stats reads from other goroutines.
 	mu       sync.Mutex
@@ -156,9 +158,11 @@ func New(cfg Config) *Session {
 		receivers:    map[string]*receiver{},
 		speaking:     map[string]bool{},
 		hands:        map[string]time.Time{},
+		heldTimer:    time.NewTimer(strangerWait),
 		leaveAsked:   make(chan struct{}),
 		done:         make(chan struct{}),
 	}
+	s.heldTimer.Stop()
 	s.mediaCtx, s.stopMedia = context.WithCancel(context.Background())
 	go s.pump()
 	return s

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,8 @@ func describeEvent(ev Event) string {
 		return "Speaking " + ev.Participant + " false"
 	case ChatMessage:
 		return "ChatMessage " + ev.From.DisplayName() + " " + ev.Text
+	case Reaction:
+		return "Reaction " + ev.From.DisplayName() + " " + ev.Emoji
 	case Joined:
 		return "Joined"
 	case ConnectionState:
@@ -324,5 +327,35 @@ func TestSessionWithoutServiceRefusesServiceCommands(t *testing.T) {
 	}
 	if _, err := s.Waiting(context.Background()); !errors.Is(err, ErrNotSupported) {
 		t.Fatalf("Waiting without a service: %v", err)
+	}
+}
+
+// A chat line or reaction from someone the SFU has not announced yet waits
+// for them, so it carries their name; one from someone never announced
+// comes after strangerWait with their identity.
+func TestSessionWaitsForUnannouncedSenders(t *testing.T) {
+	defer func(d time.Duration) { strangerWait = d }(strangerWait)
+	strangerWait = 300 * time.Millisecond
+	fb := newFakeBackend()
+	s := New(Config{Backend: fb})
+	if err := s.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sink := <-fb.sink
+	sink.Post(ChatMessage{ID: "c1", From: Participant{Identity: "ana"}, Text: "salut"})
+	sink.Post(Reaction{From: Participant{Identity: "ana"}, Emoji: "👍"})
+	sink.Post(ChatMessage{ID: "c2", From: Participant{Identity: "ghost"}, Text: "boo"})
+	sink.Post(ChatMessage{ID: "c3", From: Participant{Identity: "named", Name: "Named"}, Text: "ok"})
+	sink.Post(ParticipantJoined{Participant: Participant{Identity: "ana", Name: "Ana"}})
+	time.Sleep(3 * strangerWait)
+	sink.Post(Ended{})
+	var got []string
+	for _, ev := range collect(t, s) {
+		got = append(got, describeEvent(ev))
+	}
+	want := []string{"Joined", "ConnectionState", "ChatMessage Named ok", "ParticipantJoined ana",
+		"ChatMessage Ana salut", "Reaction Ana 👍", "ChatMessage ghost boo", "ConnectionState", "Left"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events:\n got %q\nwant %q", got, want)
 	}
 }
