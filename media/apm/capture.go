@@ -22,6 +22,11 @@ func (p *Processor) Played(pcm []int16, playAt time.Time) error {
 	if len(pcm) == 0 || len(pcm)%FrameSamples != 0 {
 		return fmt.Errorf("%w: %d samples", ErrFrameSize, len(pcm))
 	}
+	p.mu.Lock()
+	if p.canc != nil {
+		p.playIdx, p.playAt = p.canc.written(), playAt
+	}
+	p.mu.Unlock()
 	for i := 0; i < len(pcm); i += FrameSamples {
 		if err := p.Far(pcm[i : i+FrameSamples]); err != nil {
 			return err
@@ -75,7 +80,7 @@ func (c *Capture) ReadFrame(ctx context.Context, pcm []int16) (time.Time, error)
 	for i := 0; i < len(pcm); i += FrameSamples {
 		captured := at.Add(time.Duration(i/FrameSamples) * FrameDuration)
 		d := time.Duration(c.p.lead.Load()) + c.p.now().Sub(captured) + time.Duration(c.p.delay.Load())*time.Millisecond
-		v, err := c.p.near(pcm[i:i+FrameSamples], d)
+		v, err := c.p.near(pcm[i:i+FrameSamples], d, captured)
 		if err != nil {
 			c.errs.Add(1)
 			continue

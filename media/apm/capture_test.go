@@ -39,9 +39,11 @@ func TestCaptureMeasuresDelay(t *testing.T) {
 	)
 	rng := rand.New(rand.NewPCG(1, 2))
 	far := toPCM(whiteNoise(rng, seconds*SampleRate, dbfs(-20)))
-	// Far sample n is heard at n/SampleRate + lead, so the microphone
-	// sample captured then holds it.
-	shift := int(lead.Seconds() * SampleRate)
+	// Period k is handed to Played at the end of period k (clock time
+	// (k+1)·20 ms) and heard lead later: far sample n is heard at
+	// n/SampleRate + 20 ms + lead, and the microphone sample captured
+	// then holds it.
+	shift := int((lead + 20*time.Millisecond).Seconds() * SampleRate)
 	mic := make([]int16, len(far))
 	for n := shift; n < len(mic); n++ {
 		mic[n] = int16(echoGain * float64(far[n-shift]))

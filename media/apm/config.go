@@ -62,6 +62,14 @@ type tuning struct {
 	noiseLevel       int // 0 = default (high); else level+1
 	gainTargetDBFS   int // 0 = default; else dB+1
 	gainCompression  int // 0 = default; else dB+1
+	// speex cancels echo and suppresses noise with speexdsp instead of
+	// the WebRTC module (canceller.go, built with the tag apmspeex): the
+	// comparison rows of TestMeasure.
+	speex   bool
+	noiseDB int // speexdsp's noise attenuation; 0 = default; else dB+1
+	// speexdsp's residual echo attenuation, alone and over the near
+	// end's voice, and its filter length; 0 = default; else value+1.
+	echoDB, echoActiveDB, tailMs int
 }
 
 // Library levels (EchoCancellation::SuppressionLevel, NoiseSuppression::Level).
@@ -93,6 +101,17 @@ const (
 	// same ERLE, and 0.4 dB less noise reduction (16.3 dB white, 21.0
 	// pink).
 	defaultGainCompressionDB = 15
+	// defaultNoiseDB is how far speexdsp's preprocessor attenuates noise:
+	// 30 dB. Its default, 15, leaves 13.6 dB of reduction on white noise,
+	// 25 dB 15.1 dB on pink noise after the AGC's gain.
+	defaultNoiseDB = 30
+	// defaultEchoDB and defaultEchoActiveDB: how far speexdsp's
+	// preprocessor attenuates the echo its filter leaves, alone and
+	// while the near end talks: 60 and 25 dB (its defaults, 40 and 15,
+	// give 0.5-1.2 dB less ERLE; the near end loses nothing measurable
+	// either way).
+	defaultEchoDB       = 60
+	defaultEchoActiveDB = 25
 )
 
 func (c Config) validate() error {

@@ -110,7 +110,7 @@ type Report struct {
 }
 
 // frameProcessor is what the measurements drive: a *Processor, or an
-// alternative library built with a tag (speex.go).
+// alternative library built with a tag (processor1.go).
 type frameProcessor interface {
 	Far(pcm []int16) error
 	Near(pcm []int16) (bool, error)
@@ -142,6 +142,22 @@ func echoConfigs(d time.Duration) []namedConfig {
 		{"aec+hpf", aec, false},
 		{"on", on, true},
 		{"on, delay reported 0", unknown, false},
+	}
+	if speexBuilt {
+		// speexdsp's canceller and suppressor in 5 ms blocks, the WebRTC
+		// module's filter, gain and voice detector after them.
+		speex := func(name string, f func(*Config)) {
+			c := on
+			c.tune.speex = true
+			f(&c)
+			cs = append(cs, namedConfig{"speexdsp" + name, c, false})
+		}
+		speex("", func(*Config) {})
+		speex(", delay reported 0", func(c *Config) { c.StreamDelay = 0 })
+		speex(", delay reported 20 ms long", func(c *Config) { c.StreamDelay = d + 20*time.Millisecond })
+		speex(", filter 150 ms", func(c *Config) { c.tune.tailMs = 151 })
+		speex(", residual echo 40/15 dB", func(c *Config) { c.tune.echoDB, c.tune.echoActiveDB = 41, 16 })
+		speex(", no AGC", func(c *Config) { c.AutoGain = false })
 	}
 	if os.Getenv("APM_SWEEP") != "" {
 		// The library settings tried before choosing the defaults.
@@ -264,13 +280,21 @@ func TestMeasure(t *testing.T) {
 			row.Noise, row.Config = kind, alt.name
 			rep.Noise = append(rep.Noise, row)
 		}
-		for _, nc := range []namedConfig{
+		noiseConfigs := []namedConfig{
 			{"off", Config{}, false},
 			{"ns+hpf", Config{NoiseSuppress: true, HighPass: true}, false},
 			{"on", Defaults(), true},
 			{"on, ns high", nsHigh, false},
 			{"on, gain compression 9 dB", func() Config { c := Defaults(); c.tune.gainCompression = 10; return c }(), false},
-		} {
+		}
+		if speexBuilt {
+			for _, ndb := range []int{25, 30} {
+				c := Defaults()
+				c.tune.speex, c.tune.noiseDB = true, ndb+1
+				noiseConfigs = append(noiseConfigs, namedConfig{fmt.Sprintf("speexdsp, noise %d dB", ndb), c, false})
+			}
+		}
+		for _, nc := range noiseConfigs {
 			row := runNoise(t, newFrameProcessor(t, nc.cfg), mic, speech)
 			row.Noise, row.Config = kind, nc.name
 			rep.Noise = append(rep.Noise, row)

@@ -40,8 +40,15 @@ const (
 type Processor struct {
 	mu    sync.Mutex
 	shim  *C.apm_shim  // nil once closed; guarded by mu
+	canc  *canceller   // speexdsp's stages; guarded by mu
 	delay atomic.Int32 // ms, from SetDelay
-	echo  bool
+	echo  bool         // the WebRTC module cancels echo
+
+	// playIdx is the reference ring position of the first sample of the
+	// last Played period and playAt the time it is heard: the map from
+	// time to reference that Capture reads. Guarded by mu.
+	playIdx int64
+	playAt  time.Time
 
 	// lead is the time from the last Played call to the moment its last
 	// frame is heard, in ns; lastDelay the delay the last Near used, ms.
@@ -56,12 +63,20 @@ func New(cfg Config) (*Processor, error) {
 		return nil, err
 	}
 	t := cfg.tune
+	// With tune.speex (measured in TestMeasure when built with the tag
+	// apmspeex), speexdsp cancels echo and suppresses noise, and the
+	// WebRTC module only filters, controls gain and detects voice.
+	webrtcAll := !(t.speex && speexBuilt)
+	var canc *canceller
+	if !webrtcAll {
+		canc = newCanceller(cfg)
+	}
 	cc := C.apm_shim_config{
-		echo_cancel:         cbool(cfg.EchoCancel),
+		echo_cancel:         cbool(cfg.EchoCancel && webrtcAll),
 		extended_filter:     cbool(!t.noExtendedFilter),
 		delay_agnostic:      cbool(!t.noDelayAgnostic),
 		echo_suppression:    C.int(pick(t.echoSuppression, defaultEchoSuppression)),
-		noise_suppress:      cbool(cfg.NoiseSuppress),
+		noise_suppress:      cbool(cfg.NoiseSuppress && webrtcAll),
 		noise_level:         C.int(pick(t.noiseLevel, defaultNoiseLevel)),
 		auto_gain:           cbool(cfg.AutoGain),
 		gain_target_dbfs:    C.int(pick(t.gainTargetDBFS, defaultGainTargetDBFS)),
@@ -73,9 +88,12 @@ func New(cfg Config) (*Processor, error) {
 	var rc C.int
 	s := C.apm_shim_new(&cc, &rc)
 	if s == nil {
+		if canc != nil {
+			canc.close()
+		}
 		return nil, fmt.Errorf("%w: create: code %d", ErrLibrary, int(rc))
 	}
-	p := &Processor{shim: s, echo: cfg.EchoCancel, now: time.Now}
+	p := &Processor{shim: s, canc: canc, echo: cfg.EchoCancel && webrtcAll, now: time.Now}
 	p.SetDelay(cfg.StreamDelay)
 	return p, nil
 }
@@ -92,6 +110,12 @@ func (p *Processor) Far(pcm []int16) error {
 	if p.shim == nil {
 		return ErrClosed
 	}
+	if p.canc != nil {
+		p.canc.far(pcm)
+	}
+	if !p.echo {
+		return nil // the module has no use for the speaker signal
+	}
 	if rc := C.apm_shim_far(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples); rc != 0 {
 		return fmt.Errorf("%w: far: code %d", ErrLibrary, int(rc))
 	}
@@ -101,12 +125,18 @@ func (p *Processor) Far(pcm []int16) error {
 // Near processes one 10 ms microphone frame in place and reports whether
 // it holds speech (after processing: the user's voice, not the echo). On
 // error pcm is left as it was.
+//
+// The echo of this frame is taken to come from the speaker signal given
+// to Far the stream delay (SetDelay) before this call.
 func (p *Processor) Near(pcm []int16) (voice bool, err error) {
-	return p.near(pcm, time.Duration(p.delay.Load())*time.Millisecond)
+	return p.near(pcm, time.Duration(p.delay.Load())*time.Millisecond, time.Time{})
 }
 
-// near is Near with the delay of this frame.
-func (p *Processor) near(pcm []int16, delay time.Duration) (voice bool, err error) {
+// near is Near with the delay of this frame and, when not zero, the time
+// it was captured: the speexdsp canceller finds its reference from the
+// capture time and the last Played period, the WebRTC module is given
+// the delay.
+func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (voice bool, err error) {
 	if len(pcm) != FrameSamples {
 		return false, fmt.Errorf("%w: %d samples", ErrFrameSize, len(pcm))
 	}
@@ -117,6 +147,18 @@ func (p *Processor) near(pcm []int16, delay time.Duration) (voice bool, err erro
 	}
 	ms := max(0, min(delay, MaxStreamDelay)).Milliseconds()
 	p.lastDelay.Store(int32(ms))
+	if p.canc != nil {
+		var ref int64
+		if !captured.IsZero() && !p.playAt.IsZero() {
+			// The sample heard when this frame's first sample was
+			// captured, minus the latency the timestamps miss.
+			heard := captured.Add(-time.Duration(p.delay.Load()) * time.Millisecond)
+			ref = p.playIdx + samplesOf(heard.Sub(p.playAt))
+		} else {
+			ref = p.canc.written() - FrameSamples - samplesOf(time.Duration(ms)*time.Millisecond)
+		}
+		p.canc.near(pcm, ref)
+	}
 	rc := C.apm_shim_near(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples, C.int(ms))
 	if rc < 0 {
 		return false, fmt.Errorf("%w: near: code %d", ErrLibrary, int(rc))
@@ -170,8 +212,15 @@ func (p *Processor) Close() error {
 		C.apm_shim_free(p.shim)
 		p.shim = nil
 	}
+	if p.canc != nil {
+		p.canc.close()
+		p.canc = nil
+	}
 	return nil
 }
+
+// samplesOf converts a duration into a number of samples.
+func samplesOf(d time.Duration) int64 { return int64(d) * SampleRate / int64(time.Second) }
 
 func cbool(b bool) C.int {
 	if b {
