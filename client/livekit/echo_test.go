@@ -29,8 +29,9 @@ const (
 	echoPathGain  = 0.5 // -6 dB, speakers a few centimetres from the microphone
 	// Ben's own voice must come back below this, with the processing on.
 	maxEchoReturnDB = -25.0
-	// measureFrom skips the start: joining, subscribing and the
-	// canceller's 2 s convergence.
+	// measureFrom skips the start: joining, subscribing, the canceller
+	// finding the 80 ms the timestamps miss (about 2-3 s of Ben's voice)
+	// and converging.
 	measureFrom = 5 * time.Second
 	// Ann talks over Ben for a while: double talk.
 	annTalksFrom, annTalksTo = 10 * time.Second, 12 * time.Second

@@ -1,5 +1,3 @@
-//go:build apmspeex
-
 package apm
 
 /*
@@ -28,9 +26,6 @@ import (
 	"unsafe"
 )
 
-// speexBuilt: this build has the speexdsp stages.
-const speexBuilt = true
-
 const (
 	// blockSamples is the block speexdsp works on: 5 ms. Its preprocessor
 	// delays the signal by one block (the overlap of its analysis
@@ -50,6 +45,12 @@ const (
 	// makes the echo precede its reference, which the filter cannot
 	// cancel: the filter then finds the echo echoMargin into its taps.
 	echoMargin = 10 * time.Millisecond
+	// echoOnlyRatio: a frame from which the filter removed 20 dB more
+	// than is left holds the echo and no voice of the user's, whatever
+	// the voice detector thinks of what is left (the residual echo
+	// sounds like speech to it). In double talk the user's voice is
+	// about as loud as the echo, so nothing near 20 dB is removed.
+	echoOnlyRatio = 100
 	// farRingSamples holds 1.4 s of the speaker signal: the longest delay
 	// plus a period, with room to spare. A power of two.
 	farRingSamples = 1 << 16
@@ -71,12 +72,19 @@ type canceller struct {
 	echo *C.SpeexEchoState // nil without echo cancellation
 	pre  *C.SpeexPreprocessState
 
-	ring   []int16
-	w      int64 // samples written to ring
-	r      int64 // next reference sample; -1 before the first Near
-	ref    []int16
-	out    []int16
-	resync int64 // resyncAfter in samples
+	ring []int16
+	w    int64 // samples written to ring
+	r    int64 // next reference sample; -1 before the first Near
+	// shift is the delay the timestamps miss, in samples, as the
+	// delayFinder found it: the reference is read that much earlier.
+	shift  int64
+	finder *delayFinder
+	// echoOnly says the last frame was the echo and little else: what
+	// the filter removed outweighs what is left by echoOnlyDB.
+	echoOnly bool
+	ref      []int16
+	out      []int16
+	resync   int64 // resyncAfter in samples
 }
 
 // newCanceller creates the stages cfg switches on; nil when neither echo
@@ -95,6 +103,7 @@ func newCanceller(cfg Config) *canceller {
 		c.echo = C.speex_echo_state_init(blockSamples, C.int(samplesOf(time.Duration(pick(cfg.tune.tailMs, int(echoTail/time.Millisecond)))*time.Millisecond)))
 		c.ring = make([]int16, farRingSamples)
 		c.ref = make([]int16, FrameSamples)
+		c.finder = newDelayFinder()
 	}
 	t := cfg.tune
 	C.canceller_setup(c.pre, c.echo, SampleRate, cbool(cfg.NoiseSuppress), C.int(-pick(t.noiseDB, defaultNoiseDB)),
@@ -123,7 +132,7 @@ func (c *canceller) written() int64 { return c.w }
 // the timestamps put it.
 func (c *canceller) near(pcm []int16, refStart int64) {
 	if c.echo != nil {
-		target := refStart + samplesOf(echoMargin)
+		target := refStart + samplesOf(echoMargin) - c.shift
 		// Never past what the speaker has played: with no delay known
 		// the reference is the latest frame and the filter's taps hold
 		// the echo.
@@ -133,16 +142,37 @@ func (c *canceller) near(pcm []int16, refStart int64) {
 		}
 		c.reference(c.r)
 		c.r += FrameSamples
+		if lag, ok := c.finder.add(c.ref, pcm); ok && abs(lag-int(echoMargin/time.Millisecond)) > 3 {
+			// The echo is not where the timestamps put it: move the
+			// reference so that it is echoMargin into the filter.
+			moved := samplesOf(time.Duration(lag)*time.Millisecond - echoMargin)
+			c.shift += moved
+			c.r -= moved
+			c.finder.reset()
+			// The filter learnt the echo at the old place, or could not
+			// learn it at all: starting afresh converges faster than
+			// unlearning.
+			C.speex_echo_state_reset(c.echo)
+		}
 	}
+	var removed, left float64
 	for i := 0; i < FrameSamples; i += blockSamples {
 		block := pcm[i : i+blockSamples]
 		if c.echo != nil {
 			C.speex_echo_cancellation(c.echo, (*C.spx_int16_t)(unsafe.Pointer(&block[0])),
 				(*C.spx_int16_t)(unsafe.Pointer(&c.ref[i])), (*C.spx_int16_t)(unsafe.Pointer(&c.out[0])))
+			for k, v := range c.out {
+				e := float64(block[k]) - float64(v)
+				removed += e * e
+			}
 			copy(block, c.out)
 		}
 		C.speex_preprocess_run(c.pre, (*C.spx_int16_t)(unsafe.Pointer(&block[0])))
+		for _, v := range block {
+			left += float64(v) * float64(v)
+		}
 	}
+	c.echoOnly = removed > left*echoOnlyRatio
 }
 
 // reference fills c.ref with the ring from from on: silence where the

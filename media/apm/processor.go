@@ -63,10 +63,11 @@ func New(cfg Config) (*Processor, error) {
 		return nil, err
 	}
 	t := cfg.tune
-	// With tune.speex (measured in TestMeasure when built with the tag
-	// apmspeex), speexdsp cancels echo and suppresses noise, and the
-	// WebRTC module only filters, controls gain and detects voice.
-	webrtcAll := !(t.speex && speexBuilt)
+	// speexdsp cancels echo and suppresses noise, the WebRTC module
+	// filters, controls gain and detects voice (the package
+	// documentation says why); tune.webrtc measures the WebRTC module's
+	// own canceller and suppressor instead.
+	webrtcAll := t.webrtc
 	var canc *canceller
 	if !webrtcAll {
 		canc = newCanceller(cfg)
@@ -162,6 +163,9 @@ func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (
 	rc := C.apm_shim_near(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples, C.int(ms))
 	if rc < 0 {
 		return false, fmt.Errorf("%w: near: code %d", ErrLibrary, int(rc))
+	}
+	if p.canc != nil && p.canc.echoOnly {
+		return false, nil
 	}
 	return rc == 1, nil
 }
