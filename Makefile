@@ -70,8 +70,11 @@ test: deps sfu browser vet
 package: deps
 	scripts/package.sh
 
+# The media benchmarks (bench-results/bench.json), and the camera's
+# simulcast encoding next to vpxenc (bench-results/simulcast.json).
 bench: deps
 	scripts/bench.sh
+	scripts/bench-simulcast.sh
 
 # The desktop app's memory, CPU and frame rate under Xvfb with four other
 # participants: bench-results/gui.json.

@@ -80,6 +80,17 @@ type ViewSetter interface {
 	SetView(width, height int)
 }
 
+// SenderReports is a RemoteTrack that knows the RTCP sender reports of
+// its sender (as the SFU forwards them): the NTP wall-clock time at which
+// the sender's RTP clock read a timestamp. The receive path lines a
+// participant's video up with their audio by them (receive.Sync). It
+// must not block.
+type SenderReports interface {
+	// LastSenderReport returns the latest report's NTP time and RTP
+	// timestamp, and false before the first.
+	LastSenderReport() (ntpTime uint64, rtpTime uint32, ok bool)
+}
+
 // TrackOptions describe a local track to publish.
 type TrackOptions struct {
 	Kind   Kind
@@ -91,6 +102,30 @@ type TrackOptions struct {
 	// OnKeyframeRequest is called when the SFU asks for a keyframe (PLI or
 	// FIR). It runs on a network goroutine and must not block.
 	OnKeyframeRequest func()
+	// Layers, for video, asks for simulcast: one stream per layer,
+	// smallest first, encoded from the same capture. A backend that can
+	// simulcast returns a LayeredTrack; others send one stream and ignore
+	// them.
+	Layers []VideoLayer
+	// OnLayerKeyframeRequest, with Layers, replaces OnKeyframeRequest:
+	// the SFU asks one layer's stream for a keyframe (the one a subscriber
+	// switches to). It runs on a network goroutine and must not block.
+	OnLayerKeyframeRequest func(layer int)
+}
+
+// VideoLayer is the size of one simulcast layer, as the SFU is told.
+type VideoLayer struct{ Width, Height int }
+
+// LayeredTrack is a LocalTrack published as simulcast (TrackOptions.Layers).
+type LayeredTrack interface {
+	LocalTrack
+	// WriteLayer sends one encoded frame of a layer, captured at captured,
+	// d after the layer's previous frame.
+	WriteLayer(layer int, frame []byte, captured time.Time, d time.Duration) error
+	// LayerEnabled tells whether the SFU forwards the layer to anybody
+	// (LiveKit's dynacast): the sender does not encode the others. It does
+	// not block.
+	LayerEnabled(layer int) bool
 }
 
 // LocalTrack is a published track that the session writes encoded frames to.

@@ -171,6 +171,8 @@ func (s *Session) handle(ev BackendEvent) {
 			return
 		}
 		s.show(ev)
+	case NetworkEstimate:
+		s.applyEstimate(ev)
 	case Event:
 		s.emit(ev)
 	}
@@ -213,11 +215,12 @@ func (s *Session) subscribe(ev RemoteTrackReady) {
 		s.emit(TrackPublished{Track: t})
 	}
 	s.tracks[t.SID] = t
-	r := &receiver{track: t, name: s.participants[t.Participant].DisplayName(), reader: ev.Reader}
+	r := &receiver{track: t, name: s.participants[t.Participant].DisplayName(), reader: ev.Reader,
+		sync: s.syncFor(t)}
 	var err error
 	switch t.Kind {
 	case Video:
-		opts := receive.VideoOptions{}
+		opts := receive.VideoOptions{Sync: r.sync}
 		if fn := s.cfg.OnVideoFrame; fn != nil {
 			owner, sid := t.Participant, t.SID
 			opts.OnFrame = func(img *media.I420) { fn(owner, sid, img) }
@@ -232,6 +235,7 @@ func (s *Session) subscribe(ev RemoteTrackReady) {
 		}
 		r.audio, err = receive.NewAudio(t.Codec, ev.Reader, nil)
 		if err == nil {
+			r.sync.SetAudio(r.audio)
 			r.audio.Start()
 			if ps, ok := s.cfg.Speaker.(ParticipantSpeaker); ok {
 				ps.AddFrom(t.Participant, r.audio)

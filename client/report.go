@@ -16,6 +16,7 @@ type Report struct {
 	Local              LocalReport    `json:"local"`
 	Remote             []RemoteReport `json:"remote"`
 	Process            ProcessReport  `json:"process"`
+	Network            *NetworkReport `json:"network,omitempty"`
 }
 
 // LocalReport describes what we sent; a kind we did not send is absent.
@@ -61,6 +62,22 @@ type RemoteReport struct {
 	LatencyMsP50    float64 `json:"latency_ms_p50"`
 	LatencyMsP95    float64 `json:"latency_ms_p95"`
 	LatencySamples  uint64  `json:"latency_samples"`
+	// Audio: the arrival jitter (RFC 3550), the playout delay it asks
+	// for and the one played at the end and over the last 20 s, and the
+	// time-scale adjustments that moved it (receive.AudioStats).
+	JitterMs      float64 `json:"jitter_ms,omitempty"`
+	TargetDelayMs float64 `json:"target_delay_ms,omitempty"`
+	DelayMs       float64 `json:"delay_ms,omitempty"`
+	DelayMsP50    float64 `json:"delay_ms_p50,omitempty"`
+	DelayMsP95    float64 `json:"delay_ms_p95,omitempty"`
+	InsertedMs    uint64  `json:"inserted_ms,omitempty"`
+	DroppedMs     uint64  `json:"dropped_ms,omitempty"`
+	// Video: frames held for the participant's audio, how long (median),
+	// and how far from their audio frames were shown (receive.VideoStats).
+	SyncedFrames  uint64  `json:"synced_frames,omitempty"`
+	SyncHoldMsP50 float64 `json:"sync_hold_ms_p50,omitempty"`
+	AVOffsetMsP50 float64 `json:"av_offset_ms_p50,omitempty"`
+	AVOffsetMsP95 float64 `json:"av_offset_ms_p95,omitempty"`
 }
 
 // ProcessReport is filled by the command line, which owns the process.
@@ -113,6 +130,7 @@ func (s *Session) Report(start time.Time) Report {
 			rr.FramesDecoded, rr.DecodeErrors, rr.Keyframes = st.FramesDecoded, st.DecodeErrors, st.Keyframes
 			rr.Width, rr.Height = st.Width, st.Height
 			rr.LatencyMsP50, rr.LatencyMsP95, rr.LatencySamples = st.LatencyMsP50, st.LatencyMsP95, st.LatencySamples
+			rr.SyncedFrames, rr.SyncHoldMsP50, rr.AVOffsetMsP50, rr.AVOffsetMsP95 = st.SyncedFrames, st.SyncHoldMsP50, st.AVOffsetMsP50, st.AVOffsetMsP95
 			if !st.FirstFrame.IsZero() && (firstVideo.IsZero() || st.FirstFrame.Before(firstVideo)) {
 				firstVideo = st.FirstFrame
 			}
@@ -120,10 +138,13 @@ func (s *Session) Report(start time.Time) Report {
 			st := rx.audio.Stats()
 			rr.PacketsReceived, rr.PacketsLost, rr.DecodeErrors = st.PacketsReceived, st.PacketsLost, st.DecodeErrors
 			rr.ConcealedMs, rr.FECRecovered = st.ConcealedMs, st.FECRecovered
+			rr.JitterMs, rr.TargetDelayMs, rr.DelayMs, rr.InsertedMs, rr.DroppedMs = st.JitterMs, st.TargetDelayMs, st.DelayMs, st.InsertedMs, st.DroppedMs
+			rr.DelayMsP50, rr.DelayMsP95 = st.DelayMsP50, st.DelayMsP95
 			rr.LatencyMsP50, rr.LatencyMsP95, rr.LatencySamples = st.LatencyMsP50, st.LatencyMsP95, st.LatencySamples
 		}
 		r.Remote = append(r.Remote, rr)
 	}
+	r.Network = s.uplink.report()
 	if !firstVideo.IsZero() {
 		r.FirstRemoteVideoMs = firstVideo.Sub(start).Milliseconds()
 	}

@@ -3,7 +3,8 @@
 # are missing. Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
-# g++ and libwebrtc-audio-processing-dev: media/apm's C++ shim; espeak-ng
+# g++, libwebrtc-audio-processing-dev and libspeexdsp-dev: media/apm (the
+# WebRTC module through a C++ shim, speexdsp's echo canceller); espeak-ng
 # and sox: the speech its measurements (make apm-data) are built from;
 # tmux: the terminal client's end-to-end test. The GL and X11 headers:
 # the desktop front end (Fyne, through go-gl/glfw); xvfb, xdotool and
@@ -12,12 +13,14 @@ set -euo pipefail
 # the media/audio and hot-plug tests run against on machines without one.
 # dpkg-dev, desktop-file-utils, appstream, rpm, man-db and file: building
 # the packages (dependencies by dpkg-shlibdeps) and checking them; wixl and
-# msitools: the Windows installer.
-packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev
-  libwebrtc-audio-processing-dev espeak-ng sox tmux
+# msitools: the Windows installer. vpx-tools: vpxenc, the reference the
+# simulcast benchmark compares our VP8 encoding with (scripts/bench-simulcast.sh).
+# libturbojpeg0-dev: media/camera decodes webcams' MJPEG with it.
+packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev libturbojpeg0-dev
+  libwebrtc-audio-processing-dev libspeexdsp-dev espeak-ng sox tmux
   libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
   libxi-dev libxxf86vm-dev xvfb xdotool x11-apps pulseaudio
-  dpkg-dev desktop-file-utils appstream rpm man-db file wixl msitools)
+  dpkg-dev desktop-file-utils appstream rpm man-db file wixl msitools vpx-tools)
 
 missing=()
 for p in "${packages[@]}"; do

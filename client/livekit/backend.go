@@ -50,7 +50,8 @@ type Backend struct {
 	opts       Options
 
 	room    *lksdk.Room
-	unroute func() // ends the WebSocket's route through opts.Network
+	unroute func()  // ends the WebSocket's route through opts.Network
+	up      *uplink // congestion control (bwe.go)
 	leaving atomic.Bool
 	left    sync.Once
 }
@@ -133,8 +134,15 @@ func (b *Backend) Join(ctx context.Context, sink client.Sink) (client.Joined, []
 	if b.opts.Network.RelayOnly() {
 		connect = append(connect, lksdk.WithICETransportPolicy(webrtc.ICETransportPolicyRelay))
 	}
+	b.up = newUplink(sink)
+	bwe, err := b.up.connectOptions()
+	if err != nil {
+		return client.Joined{}, nil, fmt.Errorf("%w: %v", client.ErrJoinFailed, err)
+	}
+	connect = append(connect, bwe...)
 	err = room.JoinWithContextAndToken(ctx, b.url, b.token, connect...)
 	if err != nil {
+		b.up.close()
 		return client.Joined{}, nil, b.explainJoinError(ctx, err)
 	}
 	lp := room.LocalParticipant
@@ -181,6 +189,9 @@ func (b *Backend) Leave() {
 		}
 		if b.unroute != nil {
 			b.unroute()
+		}
+		if b.up != nil {
+			b.up.close()
 		}
 	})
 }

@@ -40,7 +40,7 @@ func (b *Backend) callbacks(sink client.Sink) *lksdk.RoomCallback {
 		if c := codecName(t.Codec().MimeType); c != "" {
 			tr.Codec = c
 		}
-		sink.Post(client.RemoteTrackReady{Track: tr, Reader: &remoteTrack{track: t, rp: rp, pub: pub}})
+		sink.Post(client.RemoteTrackReady{Track: tr, Reader: newRemoteTrack(t, pub, rp)})
 	}
 	cb.OnTrackUnsubscribed = func(_ *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
 		sink.Post(client.TrackUnsubscribed{Track: trackOf(pub, rp.Identity())})

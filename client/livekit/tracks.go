@@ -26,6 +26,9 @@ func (b *Backend) Publish(ctx context.Context, opts client.TrackOptions) (client
 	if err != nil {
 		return nil, err
 	}
+	if opts.Kind == client.Video && len(opts.Layers) > 1 {
+		return b.publishSimulcast(opts, capability)
+	}
 	onKeyframe := opts.OnKeyframeRequest
 	if onKeyframe == nil {
 		onKeyframe = func() {}
@@ -97,9 +100,10 @@ func (t *localTrack) Unpublish() error {
 
 // remoteTrack is the receive side of a subscribed track.
 type remoteTrack struct {
-	track *webrtc.TrackRemote
-	rp    *lksdk.RemoteParticipant
-	pub   *lksdk.RemoteTrackPublication
+	track   *webrtc.TrackRemote
+	rp      *lksdk.RemoteParticipant
+	pub     *lksdk.RemoteTrackPublication
+	reports *senderReports // see newRemoteTrack (rtcp.go)
 }
 
 // SetView implements client.ViewSetter with LiveKit's track settings:

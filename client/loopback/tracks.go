@@ -109,21 +109,24 @@ func (b *Backend) onTrack(tr *webrtc.TrackRemote, rx *webrtc.RTPReceiver) {
 	sink, recv := b.sink, b.recv
 	b.mu.Unlock()
 	// The sender reports arriving here feed pion's receiver reports,
-	// which are made as they are read.
+	// which are made as they are read, and A/V sync.
+	reports := &senderReports{ssrc: uint32(tr.SSRC())}
 	go func() {
 		defer b.readers.Done()
 		buf := make([]byte, 1500)
 		for {
-			if _, _, err := rx.Read(buf); err != nil {
+			n, _, err := rx.Read(buf)
+			if err != nil {
 				return
 			}
+			reports.observe(buf[:n])
 		}
 	}()
 	echo := t.echoTrack()
 	if c := codecName(tr.Codec().MimeType); c != "" {
 		echo.Codec = c
 	}
-	sink.Post(client.RemoteTrackReady{Track: echo, Reader: &remoteTrack{track: tr, pc: recv}})
+	sink.Post(client.RemoteTrackReady{Track: echo, Reader: &remoteTrack{track: tr, pc: recv, reports: reports}})
 }
 
 // localTrack is a track we send; its echo is the peer's track.
@@ -213,8 +216,9 @@ func (t *localTrack) Unpublish() error {
 
 // remoteTrack is the echo's end of one of our tracks.
 type remoteTrack struct {
-	track *webrtc.TrackRemote
-	pc    *webrtc.PeerConnection
+	track   *webrtc.TrackRemote
+	pc      *webrtc.PeerConnection
+	reports *senderReports // rtcp.go
 }
 
 // ReadRTP implements client.RemoteTrack.

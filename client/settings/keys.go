@@ -52,8 +52,9 @@ var keys = []keyDef{
 	boolKey("features.screen_share", func(s *Settings) any { return &s.Features.ScreenShare }),
 	boolKey("features.reactions", func(s *Settings) any { return &s.Features.Reactions }),
 	boolKey("features.test_call", func(s *Settings) any { return &s.Features.TestCall }),
-	// Only synthetic cameras exist yet.
-	oneOf("media.camera", func(s *Settings) any { return &s.Media.Camera }, "test", "none"),
+	// The camera: "test", "none", "default" or a camera's name, which
+	// only the machine can check (media/camera).
+	{"media.camera", KindString, Expect{What: "device"}, checkString(normDevice), func(s *Settings) any { return &s.Media.Camera }},
 	// The microphone: "test", "none", "default" or a device's name, which
 	// only the sound system can check (media/audio).
 	{"media.microphone", KindString, Expect{What: "device"}, checkString(normDevice), func(s *Settings) any { return &s.Media.Microphone }},

@@ -73,7 +73,8 @@ type Features struct {
 // Media are the devices' defaults and limits.
 type Media struct {
 	// Camera (media.camera) is the camera a meeting starts with: "test"
-	// (the synthetic one) or "none".
+	// (the synthetic one), "none", "default" (the system's) or a camera's
+	// name.
 	Camera string
 	// Microphone (media.microphone): "test" (synthetic), "none",
 	// "default" (the system's) or a device's name.

@@ -32,7 +32,7 @@ var samples = []struct {
 	{"features.screen_share", `false`, `true`, false, true, false, `0`, "bool"},
 	{"features.reactions", `false`, `true`, false, true, false, `"off"`, "bool"},
 	{"features.test_call", `false`, `true`, false, true, false, `[]`, "bool"},
-	{"media.camera", `"None"`, `"test"`, "none", "test", "none", `"usb0"`, "one_of"},
+	{"media.camera", `"HD Pro Webcam C920"`, `"NONE"`, "HD Pro Webcam C920", "none", "HD Pro Webcam C920", `1`, "device"},
 	{"media.microphone", `"USB Audio Device"`, `"DEFAULT"`, "USB Audio Device", "default", "USB Audio Device", `true`, "device"},
 	{"media.max_resolution", `"180p"`, `"720p"`, "180p", "720p", "180p", `"1080p"`, "one_of"},
 	{"media.echo_cancel", `false`, `true`, false, true, false, `"yes"`, "bool"},

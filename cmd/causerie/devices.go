@@ -67,6 +67,9 @@ func openDevices(cfg *client.Config, lm *localMedia, f *meetingFlags) error {
 	if err := openSynthetic(cfg, f.camera, f.mic); err != nil {
 		return err
 	}
+	if err := openCamera(cfg, lm, f); err != nil {
+		return err
+	}
 	ac := audio.Config{Backend: audio.Auto, OnChange: lm.events.post}
 	if f.mic != deviceTest && f.mic != deviceNone {
 		ac.Capture = true

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"causerie/media/audio"
+	"causerie/media/camera"
 	"causerie/ui/i18n"
 )
 
@@ -59,8 +60,9 @@ func runDevices(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	}
 	devs, err := audio.List(audio.Auto)
 	sound := err == nil
+	cams, _ := camera.System.List() // no camera driver: none
 	if f.json {
-		out := devicesJSON{SoundSystem: sound, Cameras: []deviceLine{}, Microphones: lines(devs.Microphones), Speakers: lines(devs.Speakers)}
+		out := devicesJSON{SoundSystem: sound, Cameras: cameraLines(cams), Microphones: lines(devs.Microphones), Speakers: lines(devs.Speakers)}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 		return exitOK
@@ -69,9 +71,8 @@ func runDevices(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		fmt.Fprintln(stdout, p.T("devices.no_sound_system"))
 		fmt.Fprintln(stdout)
 	}
-	// Cameras are not read from the system yet: only the synthetic one.
 	fmt.Fprintln(stdout, p.T("devices.title.cameras"))
-	fmt.Fprintln(stdout, "  "+p.T("devices.none.camera"))
+	printCameras(stdout, p, cams)
 	fmt.Fprintln(stdout, "  "+p.T("devices.test_camera"))
 	fmt.Fprintln(stdout, p.T("devices.title.microphones"))
 	printDevices(stdout, p, devs.Microphones, "devices.none.microphone")

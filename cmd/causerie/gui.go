@@ -67,9 +67,10 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		},
 		Managed: func(key string) bool { return f.settings != nil && f.settings.eff.Locked(key) },
 		Devices: func() (cameras, mics, speakers []string) {
+			cameras = cameraNames()
 			devs, err := audio.List(audio.Auto)
 			if err != nil {
-				return nil, nil, nil
+				return cameras, nil, nil
 			}
 			for _, d := range devs.Microphones {
 				mics = append(mics, d.Name)
@@ -77,7 +78,7 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 			for _, d := range devs.Speakers {
 				speakers = append(speakers, d.Name)
 			}
-			return nil, mics, speakers
+			return cameras, mics, speakers
 		},
 		Preview: func(ctx context.Context, camera string, sink func(*media.I420)) error {
 			if camera == "" {
@@ -161,6 +162,9 @@ func connectGUI(base meetingFlags, req desktop.JoinRequest, video desktop.VideoS
 	f.echoCancel = f.echoCancel && !req.NoEchoCancel
 	f.noiseSuppress = f.noiseSuppress && !req.NoNoiseSuppress
 	f.autoGain = f.autoGain && !req.NoAutoGain
+	if _, h, ok := qualitySize(req.Quality); ok && f.camera != deviceTest {
+		f.cameraHeight = h // what a machine's camera is asked for (camera.go)
+	}
 	cfg, lm, err := f.config()
 	if err != nil {
 		lm.close()
@@ -249,8 +253,12 @@ func (s selfView) ReadFrame(ctx context.Context, dst *media.I420) (time.Time, er
 
 // previewCamera runs the camera for the pre-join screen until ctx ends.
 func previewCamera(ctx context.Context, camera string, sink func(*media.I420)) error {
-	if camera != "test" {
+	switch camera {
+	case deviceNone:
 		return nil
+	case deviceTest:
+	default:
+		return previewMachineCamera(ctx, camera, sink)
 	}
 	cam, err := synth.NewCamera(synth.CameraConfig{Width: cameraWidth, Height: cameraHeight, FPS: cameraFPS})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"causerie/client/loopback"
 	"causerie/media/audio"
+	"causerie/media/camera"
 	"causerie/media/synth"
 	"causerie/ui/desktop"
 )
@@ -19,15 +20,19 @@ import (
 // call. A device named "" is what the call would use: the command line's
 // --camera, --mic or --speaker, as connectGUI reads it.
 
-// guiDeviceLists lists the microphones and speakers of the sound system,
-// the default marked (cameras are synthetic only, for now). A machine
-// without a sound system has none.
+// guiDeviceLists lists the machine's cameras (media/camera) and the
+// microphones and speakers of the sound system, the default marked. A
+// machine without a sound system has none of the latter.
 func guiDeviceLists() desktop.DeviceLists {
+	var l desktop.DeviceLists
+	cams, _ := camera.System.List()
+	for _, d := range cams {
+		l.Cameras = append(l.Cameras, desktop.Device{Name: d.Name, Default: d.Default})
+	}
 	devs, err := audio.List(audio.Auto)
 	if err != nil {
-		return desktop.DeviceLists{}
+		return l
 	}
-	var l desktop.DeviceLists
 	for _, d := range devs.Microphones {
 		l.Mics = append(l.Mics, desktop.Device{Name: d.Name, Default: d.Default})
 	}

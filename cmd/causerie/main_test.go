@@ -220,6 +220,9 @@ func TestTwoParticipants(t *testing.T) {
 		t.Logf("%s: join %d ms, first video %d ms, video latency p50 %.0f p95 %.0f ms, audio latency p50 %.0f p95 %.0f ms, encode p50 %.1f ms, cpu %.1f s, rss %.0f MB",
 			name, r.JoinMs, r.FirstRemoteVideoMs, video.LatencyMsP50, video.LatencyMsP95,
 			audio.LatencyMsP50, audio.LatencyMsP95, r.Local.Video.EncodeMsP50, r.Process.CPUSeconds, r.Process.MaxRSSMB)
+		t.Logf("%s: audio jitter %.1f ms, playout delay p50 %.0f p95 %.0f ms, at the end %.0f ms for a target of %.0f (inserted %d ms, dropped %d ms); video held for audio %d frames, %.0f ms (median), A/V offset p50 %.0f p95 %.0f ms",
+			name, audio.JitterMs, audio.DelayMsP50, audio.DelayMsP95, audio.DelayMs, audio.TargetDelayMs, audio.InsertedMs, audio.DroppedMs,
+			video.SyncedFrames, video.SyncHoldMsP50, video.AVOffsetMsP50, video.AVOffsetMsP95)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"causerie/client/visio"
 	"causerie/media/apm"
 	"causerie/media/audio"
+	"causerie/media/camera"
 	"causerie/ui/i18n"
 )
 
@@ -24,6 +25,9 @@ type meetingFlags struct {
 	url, token, name    string
 	link, sessionCookie string
 	camera, mic         string
+	// cameraHeight, when set, is the picture height asked of a machine's
+	// camera (the desktop's quality setting; camera.go).
+	cameraHeight int
 	// speaker: "default", "null" or a device's name (devices.go);
 	// noSoundDevice (join --headless) makes the default the null one.
 	speaker       string
@@ -49,7 +53,7 @@ func (f *meetingFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.token, "token", "", "access token (JWT)")
 	fs.StringVar(&f.name, "name", "", "display name (with --url, only when the token allows changing it)")
 	fs.StringVar(&f.sessionCookie, "session-cookie", "", "Visio login: the value of the sessionid cookie of a logged-in browser")
-	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic) or none")
+	fs.StringVar(&f.camera, "camera", "test", "camera: test (synthetic), none, default (the system's) or a camera's name (causerie devices lists them)")
 	fs.StringVar(&f.mic, "mic", "test", "microphone: test (synthetic), none, default (the system's) or a device's name (causerie devices lists them)")
 	fs.StringVar(&f.speaker, "speaker", deviceDefault, "speaker: default (the system's, else null), null (plays into nothing) or a device's name (causerie devices lists them)")
 	fs.BoolVar(&f.echoCancel, "echo-cancel", true, "cancel the speaker's echo in the microphone (--echo-cancel=false to switch off)")
@@ -97,14 +101,11 @@ func (f *meetingFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer, 
 			}
 		}
 	}
-	for _, dev := range []struct{ name, v string }{{"camera", f.camera}} {
-		if dev.v != "test" && dev.v != "none" {
-			fmt.Fprintln(stderr, p.T("cli.bad_device", "name", dev.name, "value", dev.v))
-			return p, exitUsage, false
-		}
-	}
 	p, code, ok := f.applySettings(fs, stderr, p)
 	if !ok {
+		return p, code, false
+	}
+	if code, ok = f.checkCameraFlag(stderr, p); !ok {
 		return p, code, false
 	}
 	code, ok = f.checkAudioFlags(stderr, p)
@@ -117,12 +118,14 @@ func (f *meetingFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer, 
 type localMedia struct {
 	speaker speaker
 	audio   *audio.Engine  // the sound device, nil without (devices.go)
+	camera  *camera.Source // the machine's camera, nil without (camera.go)
 	events  *deviceEvents  // its changes, to the session (attach)
 	apm     *apm.Processor // nil without a microphone or with every stage off
 }
 
 func (m localMedia) close() {
 	m.closeAudio()
+	m.closeCamera()
 	if m.apm != nil {
 		_ = m.apm.Close()
 	}

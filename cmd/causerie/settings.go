@@ -268,7 +268,8 @@ func (f *meetingFlags) wireSettings(cfg *client.Config) error {
 	}
 	if h := maxHeight(s.Media.MaxResolution); h > 0 && h < cameraHeight {
 		cfg.Video.Width, cfg.Video.Height = h*16/9, h
-		if cfg.Camera != nil {
+		// A machine's camera was asked for that size already (cameraTarget).
+		if cfg.Camera != nil && f.camera == deviceTest {
 			cam, err := synth.NewCamera(synth.CameraConfig{Width: h * 16 / 9, Height: h, FPS: cameraFPS})
 			if err != nil {
 				return fmt.Errorf("%w: %v", client.ErrMediaDevice, err)

@@ -30,6 +30,10 @@
 // release it to the caller, Peek lends it until the next call that changes
 // the buffer).
 //
+// An Estimator measures a stream's arrival jitter from the packets'
+// arrival times and RTP timestamps, and tells the playout delay that
+// absorbs it: the audio receive path moves its delay towards that target.
+//
 // Concurrency: a Buffer is not safe for concurrent use. The receive path
 // owns it and guards it with its own lock if Push and the consumer run on
 // different goroutines.

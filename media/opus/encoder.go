@@ -141,3 +141,14 @@ func (e *Encoder) SetPacketLoss(percent int) error {
 	}
 	return nil
 }
+
+// SetDTX turns discontinuous transmission on or off. With it on, libopus
+// codes silence as packets of one or two bytes (and a comfort-noise
+// update now and then) instead of full frames; the decoder turns them
+// into comfort noise.
+func (e *Encoder) SetDTX(on bool) error {
+	if err := e.enc.SetDTX(on); err != nil {
+		return fmt.Errorf("%w: set DTX: %w", ErrCodec, err)
+	}
+	return nil
+}

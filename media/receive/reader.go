@@ -1,6 +1,8 @@
 // Package receive runs the receive path of remote tracks: RTP packets into
 // a jitter buffer, frames out of it, depacketised and decoded, with the
-// counters and latency measurements the statistics report shows.
+// counters and latency measurements the statistics report shows. Audio
+// plays with a delay that follows the network's jitter (Audio.Pull);
+// video is shown in step with its participant's audio (Sync).
 package receive
 
 import (
@@ -34,6 +36,7 @@ const bufferCapacity = 512
 type feeder struct {
 	mu    sync.Mutex
 	buf   *jitter.Buffer
+	est   *jitter.Estimator // the arrival jitter, for an adaptive delay; nil when not measured
 	ready chan struct{}
 	done  chan struct{}
 	now   func() time.Time
@@ -55,12 +58,27 @@ func (f *feeder) run(track RTPReader) {
 		if err != nil {
 			return
 		}
-		f.mu.Lock()
-		f.buf.Push(p, f.now())
-		f.mu.Unlock()
-		select {
-		case f.ready <- struct{}{}:
-		default:
+		f.push(p, f.now())
+	}
+}
+
+// push stores a packet that arrived at at, and signals ready.
+func (f *feeder) push(p *rtp.Packet, at time.Time) {
+	f.mu.Lock()
+	res := f.buf.Push(p, at)
+	if f.est != nil {
+		if res == jitter.Reset {
+			f.est.Reset()
 		}
+		// A packet too old to be played still tells how late the
+		// network is; a duplicate tells nothing.
+		if res != jitter.Duplicate {
+			f.est.Add(at, p.Timestamp)
+		}
+	}
+	f.mu.Unlock()
+	select {
+	case f.ready <- struct{}{}:
+	default:
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp/codecs"
 
 	"causerie/media"
+	"causerie/media/jitter"
 	"causerie/media/opus"
 	"causerie/media/synth"
 	"causerie/media/vpx"
@@ -187,7 +188,7 @@ func TestVideoRejectsUnknownCodec(t *testing.T) {
 
 // opusStream encodes n 20 ms frames of the synthetic microphone starting
 // at first, as RTP packets.
-func opusStream(t *testing.T, first time.Time, n int) []*rtp.Packet {
+func opusStream(t testing.TB, first time.Time, n int) []*rtp.Packet {
 	t.Helper()
 	mic, err := synth.NewMic(synth.MicConfig{SampleRate: 48000, FrameSamples: 960})
 	if err != nil {
@@ -211,71 +212,67 @@ func opusStream(t *testing.T, first time.Time, n int) []*rtp.Packet {
 	return pkts
 }
 
-// feedAndPull plays pkts through a in real order: each packet arrives
-// just before the playout clock would need it, with two frames of
-// prebuffer, and frames are pulled at first + i×20 ms + delay.
-func feedAndPull(t *testing.T, a *Audio, track *fakeTrack, pkts []*rtp.Packet, pulls int, first time.Time, delay time.Duration) {
-	t.Helper()
-	pcm := make([]int16, opus.FrameSamples)
-	sent := 0
-	send := func(n int) {
-		for ; sent < min(n, len(pkts)); sent++ {
-			track.pkts <- pkts[sent]
-		}
-		for deadline := time.Now().Add(time.Second); a.Stats().PacketsReceived < uint64(sent); {
-			if time.Now().After(deadline) {
-				t.Fatalf("feeder stuck at %d of %d packets", a.Stats().PacketsReceived, sent)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	send(prebufferPackets)
-	for i := range pulls {
-		send(i + 1 + prebufferPackets)
-		a.Pull(pcm, first.Add(time.Duration(i)*20*time.Millisecond+delay))
-	}
-}
-
 func TestAudioReceiveFECAndLatency(t *testing.T) {
 	// Three seconds starting 100 ms before a whole second: three bursts.
 	first := time.Now().Truncate(time.Second).Add(time.Second - 100*time.Millisecond)
 	pkts := opusStream(t, first, 150)
 	lostSeq := pkts[70].SequenceNumber
+	arrive := arrivals(first, 150, func(int) time.Duration { return 0 })
 	pkts = append(pkts[:70], pkts[71:]...) // one packet lost
-	track := &fakeTrack{pkts: make(chan *rtp.Packet)}
-	a, err := NewAudio("opus", track, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Start()
-	defer func() { close(track.pkts); <-a.Done() }()
-	// Play each frame 60 ms after it was captured.
-	feedAndPull(t, a, track, pkts, 148, first, 60*time.Millisecond)
+	arrive = append(arrive[:70], arrive[71:]...)
+	clk := &fakeClock{}
+	a := newTraceAudio(t, clk)
+	playTrace(t, a, clk, pkts, arrive, first.Add(30*time.Millisecond), 148)
 	st := a.Stats()
-	if st.PacketsReceived != 149 || st.Decoded != 147 || st.FECRecovered != 1 || st.PacketsLost != 1 || st.DecodeErrors != 0 {
+	// A frame or two go to bringing the first second's delay down.
+	if st.PacketsReceived != 147 || st.Decoded < 140 || st.FECRecovered != 1 || st.PacketsLost != 1 || st.DecodeErrors != 0 {
 		t.Fatalf("stats %+v (lost packet %d)", st, lostSeq)
 	}
-	// The onset is heard after the playout delay plus Opus's 6.5 ms look-ahead.
-	if st.LatencySamples != 3 || st.LatencyMsP50 < 60 || st.LatencyMsP50 > 75 {
-		t.Fatalf("latency p50 %.1f ms over %d bursts, want 3 bursts at 60–75 ms", st.LatencyMsP50, st.LatencySamples)
+	// The onset is heard after the 30 ms path, the playout delay, the
+	// speaker's lead, plus Opus's 6.5 ms look-ahead: the delay is
+	// within insertBelow and dropAbove of the target, initialDelay then
+	// less.
+	lo := float64(30*time.Millisecond+jitter.MinDelay-insertBelow+speakerLead) / 1e6
+	hi := float64(30*time.Millisecond+40*time.Millisecond+dropAbove+speakerLead+10*time.Millisecond) / 1e6
+	if st.LatencySamples != 3 || st.LatencyMsP50 < lo || st.LatencyMsP50 > hi {
+		t.Fatalf("latency p50 %.1f ms over %d bursts, want 3 bursts at %.0f–%.0f ms", st.LatencyMsP50, st.LatencySamples, lo, hi)
 	}
 }
 
 func TestAudioReceiveConcealsUnderrun(t *testing.T) {
 	first := time.Now()
-	track := &fakeTrack{pkts: make(chan *rtp.Packet)}
-	a, err := NewAudio("opus", track, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Start()
-	defer func() { close(track.pkts); <-a.Done() }()
-	feedAndPull(t, a, track, opusStream(t, first, 10), 20, first, 0) // ten frames more than were sent
+	clk := &fakeClock{}
+	a := newTraceAudio(t, clk)
+	pkts := opusStream(t, first, 10)
+	// Ten frames more than were sent.
+	playTrace(t, a, clk, pkts, arrivals(first, 10, func(int) time.Duration { return 0 }), first.Add(30*time.Millisecond), 22)
 	st := a.Stats()
 	// After the last packet the sender is taken as silent once
 	// pauseAfterMissing frames were concealed: no endless concealment.
 	if st.Decoded != 10 || st.ConcealedMs != (pauseAfterMissing-1)*20 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// The feeder goroutine reads the track into the buffer and the
+// estimator, and ends with the track.
+func TestAudioReceiveReadsTrack(t *testing.T) {
+	first := time.Now()
+	pkts := opusStream(t, first, 20)
+	track := newFakeTrack(pkts)
+	a, err := NewAudio("opus", track, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Start()
+	close(track.pkts)
+	select {
+	case <-a.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader did not end with the track")
+	}
+	if st := a.Stats(); st.PacketsReceived != 20 {
+		t.Fatalf("received %d packets of 20", st.PacketsReceived)
 	}
 }
 

@@ -3,6 +3,7 @@ package receive
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,15 @@ type VideoStats struct {
 	LatencyMsP50, LatencyMsP95 float64
 	LatencySamples             uint64
 	FirstFrame                 time.Time
+	// SyncedFrames were timed by their audio (sender reports of both
+	// tracks and audio playing), SyncHoldMsP50 is how long they were held
+	// for it (the median; zero when video comes after its audio), and
+	// AVOffsetMsP50/P95 how far from their audio frames were shown: the
+	// median, signed (positive: video after its audio), and the 95th
+	// percentile of its size. Zero without A/V sync.
+	SyncedFrames                 uint64
+	SyncHoldMsP50                float64
+	AVOffsetMsP50, AVOffsetMsP95 float64
 }
 
 // VideoOptions tune a video receive path.
@@ -53,12 +63,17 @@ type VideoOptions struct {
 	// decoding goroutine; the picture is reused after it returns.
 	OnFrame func(img *media.I420)
 	Now     func() time.Time
+	// Sync, when set, is the participant's A/V sync: frames are held
+	// until their audio is heard (see Sync). The track must then give
+	// sender reports (SenderReporter), or frames are shown as decoded.
+	Sync *Sync
 }
 
 // Video decodes one remote VP8 or VP9 track.
 type Video struct {
 	codec vpx.Codec
 	track RTPReader
+	srs   SenderReporter // nil when the track gives no sender reports
 	opts  VideoOptions
 	feed  *feeder
 	dec   *vpx.Decoder
@@ -67,6 +82,9 @@ type Video struct {
 	size                    atomic.Uint64 // width<<32 | height
 	first                   atomic.Int64  // unix ns of the first decoded frame
 	latency                 *stats.Window
+	// held is how long synced frames waited for their audio; offset how
+	// far from their audio they were shown (positive: after it).
+	held, offset, offsetAbs *stats.Window
 
 	stop     context.CancelFunc
 	loopDone chan struct{}
@@ -91,8 +109,11 @@ func NewVideo(codec string, track RTPReader, opts VideoOptions) (*Video, error) 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Video{codec: c, track: track, opts: opts, feed: newFeeder(opts.Now), dec: dec,
-		latency: stats.NewWindow(4096), loopDone: make(chan struct{})}, nil
+	v := &Video{codec: c, track: track, opts: opts, feed: newFeeder(opts.Now), dec: dec,
+		latency: stats.NewWindow(4096), held: stats.NewWindow(1024), offset: stats.NewWindow(1024), offsetAbs: stats.NewWindow(1024),
+		loopDone: make(chan struct{})}
+	v.srs, _ = track.(SenderReporter)
+	return v, nil
 }
 
 // Start runs the reader and the decoder until the track ends or Close.
@@ -115,20 +136,45 @@ func (v *Video) Close() {
 	})
 }
 
+// heldFrame is a complete frame waiting for its presentation time.
+type heldFrame struct {
+	data []byte
+	key  bool
+	due  time.Time
+	// ref and after place its capture instant on the sender's NTP clock
+	// (ok when known), to measure the A/V offset at presentation.
+	ref   uint64
+	after time.Duration
+	ok    bool
+}
+
+// maxHeld bounds the frames waiting for presentation: half a second of
+// 60 fps video, more than maxSyncHold lets wait at 30 fps.
+const maxHeld = 32
+
 func (v *Video) decodeLoop(ctx context.Context) {
 	defer close(v.loopDone)
 	var (
 		pkts       []*rtp.Packet
-		frame      []byte
+		held       []heldFrame
+		spare      [][]byte // buffers of frames presented, for reuse
 		img        = &media.I420{}
-		needKey    = true
+		needKey    = true  // a loss before the frames popped: drop deltas, ask for a keyframe
+		broken     = false // a frame failed to decode: drop deltas until a keyframe decodes
 		lastResets uint64
 		lastPLI    time.Time
 		tick       = time.NewTicker(maxFrameWait / 4)
+		due        = time.NewTimer(time.Hour)
 		feedEnded  = v.feed.done
 	)
 	defer tick.Stop()
+	defer due.Stop()
 	for {
+		var dueC <-chan time.Time
+		if len(held) > 0 {
+			due.Reset(held[0].due.Sub(v.opts.Now()))
+			dueC = due.C
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -136,6 +182,7 @@ func (v *Video) decodeLoop(ctx context.Context) {
 			feedEnded = nil // drain what is buffered, then wait for Close
 		case <-v.feed.ready:
 		case <-tick.C:
+		case <-dueC:
 		}
 		for {
 			now := v.opts.Now()
@@ -159,25 +206,80 @@ func (v *Video) decodeLoop(ctx context.Context) {
 				}
 				break
 			}
-			var key bool
-			frame, key = v.depacketize(pkts, frame[:0])
-			if needKey && !key {
+			var buf []byte
+			if n := len(spare); n > 0 {
+				buf, spare = spare[n-1][:0], spare[:n-1]
+			}
+			f := heldFrame{}
+			f.data, f.key = v.depacketize(pkts, buf)
+			if needKey && !f.key {
 				// A VP8/VP9 delta frame after a loss would decode into
 				// garbage; wait for the keyframe we ask for.
 				if now.Sub(lastPLI) >= keyframeRequestInterval {
 					v.track.RequestKeyframe()
 					lastPLI = now
 				}
-				continue
-			}
-			if err := v.decode(frame, key, img); err != nil {
-				v.errs.Add(1)
-				needKey = true
+				spare = append(spare, f.data)
 				continue
 			}
 			needKey = false
+			f.due, f.ref, f.after, f.ok = v.dueTime(pkts[0].Timestamp, now)
+			held = append(held, f)
+		}
+		// Present what is due, in order; a frame that completed late is
+		// shown at once, and a full queue lets its oldest frame go early
+		// rather than stall.
+		// The frame's buffer goes back to spare, for reuse by the pops of
+		// the next round, not before.
+		for len(held) > 0 && (len(held) > maxHeld || !held[0].due.After(v.opts.Now())) {
+			f := held[0]
+			held = append(held[:0], held[1:]...)
+			spare = append(spare, f.data)
+			if broken && !f.key {
+				continue
+			}
+			if err := v.decode(f.data, f.key, img); err != nil {
+				v.errs.Add(1)
+				// The deltas held after it go too, and unless a keyframe
+				// is held after it, the next one popped asks for one.
+				broken = true
+				needKey = needKey || !slices.ContainsFunc(held, func(h heldFrame) bool { return h.key })
+				continue
+			}
+			broken = false
+			if f.ok {
+				if at, ok := v.opts.Sync.playTime(f.ref, f.after, v.opts.Now()); ok {
+					off := float64(v.opts.Now().Sub(at).Microseconds()) / 1000
+					v.offset.Add(off)
+					v.offsetAbs.Add(max(off, -off))
+				}
+			}
 		}
 	}
+}
+
+// dueTime is when to show the frame with RTP timestamp ts: when the
+// audio captured at the same instant is heard, by the sender reports of
+// both tracks, but at most maxSyncHold from now; now when there is no
+// audio to follow or no sender report yet, and for the first picture,
+// which is worth more at once than in sync. It also returns the frame's
+// capture instant (ok when known).
+func (v *Video) dueTime(ts uint32, now time.Time) (due time.Time, ref uint64, after time.Duration, ok bool) {
+	if v.opts.Sync == nil || v.srs == nil || v.frames.Load() == 0 {
+		return now, 0, 0, false
+	}
+	ntp, srTS, ok := v.srs.LastSenderReport()
+	if !ok {
+		return now, 0, 0, false
+	}
+	after = time.Duration(int64(int32(ts-srTS)) * int64(time.Second) / videoClock)
+	at, ok := v.opts.Sync.playTime(ntp, after, now)
+	if !ok {
+		return now, ntp, after, false
+	}
+	hold := max(0, min(at.Sub(now), maxSyncHold))
+	v.held.Add(float64(hold.Microseconds()) / 1000)
+	return now.Add(hold), ntp, after, true
 }
 
 // decode decodes one frame (for VP9, each spatial layer in turn) and
@@ -288,6 +390,10 @@ func (v *Video) Stats() VideoStats {
 		LatencyMsP50: p[0], LatencyMsP95: p[1], LatencySamples: v.latency.Count()}
 	if ns := v.first.Load(); ns != 0 {
 		s.FirstFrame = time.Unix(0, ns)
+	}
+	s.SyncedFrames, s.SyncHoldMsP50 = v.held.Count(), v.held.Percentiles(50)[0]
+	if v.offset.Count() > 0 {
+		s.AVOffsetMsP50, s.AVOffsetMsP95 = v.offset.Percentiles(50)[0], v.offsetAbs.Percentiles(95)[0]
 	}
 	return s
 }

@@ -358,9 +358,18 @@ func (c *callScreen) statsText() string {
 		if t.Kind == "video" {
 			fmt.Fprintln(&b, p.T("stats.recv_video", "name", t.Name, "codec", t.Codec, "width", t.Width, "height", t.Height,
 				"frames", t.FramesDecoded, "loss", fmt.Sprintf("%.1f", loss), "latency", fmt.Sprintf("%.0f", t.LatencyMsP50)))
+			if t.SyncedFrames > 0 {
+				fmt.Fprintln(&b, "    "+p.T("receive.stats.video_sync", "frames", t.SyncedFrames,
+					"hold", fmt.Sprintf("%.0f", t.SyncHoldMsP50), "offset", fmt.Sprintf("%.0f", t.AVOffsetMsP50)))
+			}
 		} else {
 			fmt.Fprintln(&b, p.T("stats.recv_audio", "name", t.Name, "codec", t.Codec, "packets", t.PacketsReceived,
 				"loss", fmt.Sprintf("%.1f", loss), "concealed", t.ConcealedMs))
+			if t.TargetDelayMs > 0 {
+				fmt.Fprintln(&b, "    "+p.T("receive.stats.audio_delay", "jitter", fmt.Sprintf("%.1f", t.JitterMs),
+					"delay", fmt.Sprintf("%.0f", t.DelayMs), "target", fmt.Sprintf("%.0f", t.TargetDelayMs),
+					"inserted", t.InsertedMs, "dropped", t.DroppedMs))
+			}
 		}
 	}
 	return b.String()

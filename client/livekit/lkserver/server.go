@@ -57,6 +57,11 @@ type Server struct {
 	// when Options.TURNTLS turned it on.
 	TURNAddr string
 
+	// Shaper degrades the path of participants joining relay-only when
+	// Options.Shaper is set, else nil (shaper.go).
+	Shaper *Shaper
+	relay  *shapedRelay
+
 	cmd  *exec.Cmd
 	dir  string
 	done chan struct{}
@@ -84,6 +89,11 @@ func StartWith(ctx context.Context, bin string, logs io.Writer, opts Options) (*
 		return nil, err
 	}
 	s := &Server{URL: fmt.Sprintf("ws://127.0.0.1:%d", ports[0]), Key: "causerie-test", Secret: randomSecret(), dir: dir, done: make(chan struct{})}
+	shaperLines, err := s.startShaper(opts)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	cfg := fmt.Sprintf(`port: %d
 bind_addresses: [127.0.0.1]
 rtc:
@@ -94,13 +104,14 @@ rtc:
   enable_loopback_candidate: true
   interfaces:
     includes: [lo]
-%skeys:
+%s%skeys:
   %s: %s
 logging:
   level: warn
-`, ports[0], ports[1], udp, opts.turnConfig(s, ports[2]), s.Key, s.Secret)
+`, ports[0], ports[1], udp, shaperLines, opts.turnConfig(s, ports[2]), s.Key, s.Secret)
 	cfgPath := filepath.Join(dir, "livekit.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		s.closeShaper()
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -111,6 +122,7 @@ logging:
 	s.cmd.SysProcAttr = procAttr()
 	s.cmd.Stdout, s.cmd.Stderr = logs, logs
 	if err := s.cmd.Start(); err != nil {
+		s.closeShaper()
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("lkserver: start %s: %w", bin, err)
 	}
@@ -172,6 +184,7 @@ func (s *Server) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
+	s.closeShaper()
 	os.RemoveAll(s.dir)
 }
 

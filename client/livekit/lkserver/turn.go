@@ -17,6 +17,10 @@ type Options struct {
 	// address to every participant, as a production SFU hands out
 	// turns:<its domain>:443.
 	TURNTLS *TURNTLS
+	// Shaper, when set, hands participants a TURN relay reached through
+	// a Shaper (shaper.go): the media of those joining relay-only crosses
+	// it, and Server.Shaper degrades their path. Not with TURNTLS.
+	Shaper bool
 }
 
 // TURNTLS is the embedded TURN server's certificate.

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Measures the camera's simulcast encoding (issue 3) and writes
+# bench-results/simulcast.json:
+#  - the Go benchmarks of media/send (three 720p30 layers from one
+#    capture, and one 720p stream for comparison: CPU as a share of one
+#    core, each layer's ms/frame) and of the I420 downscaler;
+#  - our VP8 encoder against libvpx's vpxenc --rt with the same settings
+#    (media/vpx/defaults.go and encoder.go) on the same clip of the
+#    synthetic camera: the CPU time (user + system) of each process, best
+#    of BENCH_RUNS alternated runs, since the two shared cores make single
+#    runs vary by 15 % or more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench-results
+command -v vpxenc >/dev/null || { echo "bench-simulcast: vpxenc missing (scripts/deps.sh installs vpx-tools)" >&2; exit 1; }
+runs=${BENCH_RUNS:-7}
+frames=${BENCH_FRAMES:-150}
+kbps=1126 # the 720p layer's share of a 1.7 Mbps camera budget (media/send)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+go test -run '^$' -bench 'Simulcast720p30|Single720p30' -benchtime 300x -count "${BENCH_COUNT:-3}" ./media/send | tee "$work/go.txt"
+go test -run '^$' -bench 'Downscale' -benchmem -count "${BENCH_COUNT:-3}" ./media | tee -a "$work/go.txt"
+
+go build -o "$work/vp8clip" ./scripts/vp8clip
+"$work/vp8clip" write -o "$work/clip.y4m" -width 1280 -height 720 -frames "$frames"
+vpxenc_args=(--codec=vp8 --rt --cpu-used=-6 --threads=1 --passes=1 --lag-in-frames=0
+  --end-usage=cbr --target-bitrate=$kbps --min-q=2 --max-q=56 --undershoot-pct=100 --overshoot-pct=15
+  --buf-sz=1000 --buf-initial-sz=500 --buf-optimal-sz=600 --drop-frame=30 --resize-allowed=0
+  --kf-min-dist=0 --kf-max-dist=300 --error-resilient=1 --static-thresh=1 --max-intra-rate=900
+  --noise-sensitivity=0 --token-parts=0 -q --ivf)
+ours_cmd=("$work/vp8clip" encode -kbps $kbps "$work/clip.y4m")
+theirs_cmd=(vpxenc "${vpxenc_args[@]}" -o "$work/clip.ivf" "$work/clip.y4m")
+# cpu_s OUT CMD... runs CMD, its output into OUT, and prints its CPU time
+# in seconds: perf's task clock when perf works here (microseconds), else
+# GNU time's user + system (10 ms steps).
+cpu_s() {
+  local out=$1
+  shift
+  if command -v perf >/dev/null && perf stat -x, -e task-clock -o "$work/t" true 2>/dev/null; then
+    perf stat -x, -e task-clock -o "$work/t" "$@" > "$out"
+    awk -F, '/task-clock/ { print $1 / 1000 }' "$work/t"
+  else
+    /usr/bin/time -f '%U %S' -o "$work/t" "$@" > "$out"
+    awk '{ print $1 + $2 }' "$work/t"
+  fi
+}
+best_ours="" best_theirs=""
+for _ in $(seq "$runs"); do
+  t=$(cpu_s "$work/ours.json" "${ours_cmd[@]}")
+  best_ours=$(awk -v a="$t" -v b="${best_ours:-1e9}" 'BEGIN { print (a < b ? a : b) }')
+  t=$(cpu_s /dev/null "${theirs_cmd[@]}")
+  best_theirs=$(awk -v a="$t" -v b="${best_theirs:-1e9}" 'BEGIN { print (a < b ? a : b) }')
+done
+clock="GNU time user+system"
+command -v perf >/dev/null && perf stat -x, -e task-clock -o "$work/t" true 2>/dev/null && clock="perf task-clock"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+ours_bytes=$(sed -n 's/.*"bytes":\([0-9]*\).*/\1/p' "$work/ours.json")
+# IVF adds a 32-byte file header and 12 bytes per frame.
+theirs_bytes=$(( $(stat -c %s "$work/clip.ivf") - 32 - 12 * frames ))
+
+{
+  echo "{"
+  echo '  "go_benchmarks": ['
+  awk '
+    /^pkg: / { pkg = $2 }
+    /^Benchmark/ {
+      name = $1; sub(/-[0-9]+$/, "", name)
+      line = sprintf("{\"package\":\"%s\",\"name\":\"%s\",\"iterations\":%s", pkg, name, $2)
+      for (i = 3; i + 1 <= NF; i += 2) {
+        unit = $(i + 1); gsub(/"/, "", unit)
+        line = line sprintf(",\"%s\":%s", unit, $i)
+      }
+      rows[n++] = line "}"
+    }
+    END { for (i = 0; i < n; i++) printf "    %s%s\n", rows[i], (i < n - 1 ? "," : "") }' "$work/go.txt"
+  echo "  ],"
+  awk -v f="$frames" -v k="$kbps" -v runs="$runs" -v o="$best_ours" -v t="$best_theirs" -v ob="$ours_bytes" -v tb="$theirs_bytes" \
+    -v clock="$clock" -v load="$load" -v oc="vp8clip encode -kbps $kbps clip.y4m" -v tc="vpxenc ${vpxenc_args[*]} -o clip.ivf clip.y4m" 'BEGIN {
+      printf "  \"vp8_vs_vpxenc\": {\"clip\":\"synthetic camera 1280x720, %d frames at 30 fps\",\"kbps\":%d,", f, k
+      printf "\"ours_cpu_s\":%.3f,\"vpxenc_cpu_s\":%.3f,\"ratio\":%.3f,", o, t, o / t
+      printf "\"ours_cpu_ms_frame\":%.3f,\"vpxenc_cpu_ms_frame\":%.3f,", 1000 * o / f, 1000 * t / f
+      printf "\"ours_bytes\":%d,\"vpxenc_bytes\":%d,", ob, tb
+      printf "\"runs\":%d,\"best_of\":\"%s\",\"load_average\":\"%s\",", runs, clock, load
+      printf "\"ours_command\":\"%s\",\"vpxenc_command\":\"%s\"}\n", oc, tc
+    }'
+  echo "}"
+} > bench-results/simulcast.json
+echo "wrote bench-results/simulcast.json" >&2
