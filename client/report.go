@@ -40,6 +40,21 @@ type LocalVideoReport struct {
 	Height        int     `json:"height"`
 	EncodeMsP50   float64 `json:"encode_ms_p50"`
 	EncodeMsP95   float64 `json:"encode_ms_p95"`
+	// Layers details the simulcast layers, smallest first; absent for
+	// one stream.
+	Layers []LocalLayerReport `json:"layers,omitempty"`
+}
+
+// LocalLayerReport is one simulcast layer of the camera.
+type LocalLayerReport struct {
+	Width         int     `json:"width"`
+	Height        int     `json:"height"`
+	Sending       bool    `json:"sending"` // false while paused (dynacast, budget, mute)
+	TargetKbps    int     `json:"target_kbps"`
+	FramesEncoded uint64  `json:"frames_encoded"`
+	Keyframes     uint64  `json:"keyframes"`
+	Bytes         uint64  `json:"bytes"`
+	EncodeMsP50   float64 `json:"encode_ms_p50"`
 }
 
 // RemoteReport describes one received track. Video fields are zero for
@@ -118,6 +133,11 @@ func (s *Session) Report(start time.Time) Report {
 		st := vtx.Stats()
 		r.Local.Video = &LocalVideoReport{Codec: st.Codec, FramesEncoded: st.FramesEncoded, Keyframes: st.Keyframes,
 			Bytes: st.Bytes, Width: st.Width, Height: st.Height, EncodeMsP50: st.EncodeMsP50, EncodeMsP95: st.EncodeMsP95}
+		for _, l := range st.Layers {
+			r.Local.Video.Layers = append(r.Local.Video.Layers, LocalLayerReport{Width: l.Width, Height: l.Height,
+				Sending: l.Sending, TargetKbps: l.TargetKbps, FramesEncoded: l.FramesEncoded, Keyframes: l.Keyframes,
+				Bytes: l.Bytes, EncodeMsP50: l.EncodeMsP50})
+		}
 	}
 	var firstVideo time.Time
 	for _, rx := range history {

@@ -162,7 +162,9 @@ func TestSimulcastDynacast(t *testing.T) {
 		return !l[2].Sending && !l[1].Sending
 	})
 	paused := v.Stats().Layers
-	time.Sleep(time.Second)
+	// Two seconds: the low layer must keep going (at least 10 of its 60
+	// frames even under the race detector, which slows the encoder down).
+	time.Sleep(2 * time.Second)
 	now := v.Stats().Layers
 	if now[2].FramesEncoded != paused[2].FramesEncoded || now[1].FramesEncoded != paused[1].FramesEncoded {
 		t.Fatalf("upper layers still encoded while paused: %d → %d and %d → %d frames",

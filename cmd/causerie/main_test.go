@@ -204,9 +204,16 @@ func TestTwoParticipants(t *testing.T) {
 		if video.FramesDecoded < bar(240) || video.DecodeErrors != 0 || video.Codec != "vp8" || video.Width != 640 {
 			t.Errorf("%s: remote video %+v", name, *video)
 		}
-		if video.LatencySamples == 0 || video.LatencyMsP95 <= 0 || video.LatencyMsP95 >= 400 {
-			t.Errorf("%s: video latency p50 %.0f p95 %.0f ms over %d frames, want p95 in (0, 400)",
-				name, video.LatencyMsP50, video.LatencyMsP95, video.LatencySamples)
+		// Video waits for the audio of the same instant (lip sync, up to
+		// 500 ms); under the race detector the senders run late and the
+		// audio's delay with them, so the bound doubles there.
+		maxVideoMs := 400.0
+		if raceEnabled {
+			maxVideoMs = 800
+		}
+		if video.LatencySamples == 0 || video.LatencyMsP95 <= 0 || video.LatencyMsP95 >= maxVideoMs {
+			t.Errorf("%s: video latency p50 %.0f p95 %.0f ms over %d frames, want p95 in (0, %.0f)",
+				name, video.LatencyMsP50, video.LatencyMsP95, video.LatencySamples, maxVideoMs)
 		}
 		if audio.PacketsReceived < bar(450) || audio.DecodeErrors != 0 {
 			t.Errorf("%s: remote audio %+v", name, *audio)
