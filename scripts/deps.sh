@@ -3,8 +3,8 @@
 # are missing. Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
-# g++, libwebrtc-audio-processing-dev and libspeexdsp-dev: media/apm (the
-# WebRTC module through a C++ shim, speexdsp's echo canceller); espeak-ng
+# g++ and libwebrtc-audio-processing-dev: media/apm's C++ shim;
+# libspeexdsp-dev: the speexdsp canceller its measurements compare; espeak-ng
 # and sox: the speech its measurements (make apm-data) are built from;
 # tmux: the terminal client's end-to-end test. The GL and X11 headers:
 # the desktop front end (Fyne, through go-gl/glfw); xvfb, xdotool and

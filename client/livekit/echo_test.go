@@ -29,9 +29,8 @@ const (
 	echoPathGain  = 0.5 // -6 dB, speakers a few centimetres from the microphone
 	// Ben's own voice must come back below this, with the processing on.
 	maxEchoReturnDB = -25.0
-	// measureFrom skips the start: joining, subscribing, the canceller
-	// finding the 80 ms the timestamps miss (about 2-3 s of Ben's voice)
-	// and converging.
+	// measureFrom skips the start: joining, subscribing, and the
+	// canceller finding the 80 ms the timestamps miss and converging.
 	measureFrom = 5 * time.Second
 	// Ann talks over Ben for a while: double talk.
 	annTalksFrom, annTalksTo = 10 * time.Second, 12 * time.Second

@@ -1,3 +1,5 @@
+//go:build apmspeex
+
 package apm
 
 /*
@@ -25,6 +27,9 @@ import (
 	"time"
 	"unsafe"
 )
+
+// speexBuilt: this build has the speexdsp stages.
+const speexBuilt = true
 
 const (
 	// blockSamples is the block speexdsp works on: 5 ms. Its preprocessor

@@ -48,10 +48,12 @@ func Defaults() Config {
 // field's zero value is the setting chosen from the measurements in the
 // package documentation.
 type tuning struct {
-	// webrtc cancels echo and suppresses noise with the WebRTC module
-	// instead of speexdsp: the comparison rows of TestMeasure. The four
-	// fields after it apply to that module's canceller and suppressor.
-	webrtc bool
+	// speex cancels echo and suppresses noise with speexdsp instead of
+	// the WebRTC module (canceller.go, tag apmspeex): the comparison rows
+	// of TestMeasure. The four fields after it apply to the WebRTC
+	// module's canceller and suppressor; noiseDB, echoDB, echoActiveDB
+	// and tailMs to speexdsp's.
+	speex bool
 	// The extended filter (a longer echo tail and a wider delay search)
 	// and the delay-agnostic mode (the canceller estimates the delay
 	// itself) are on: together they keep ERLE at 39 dB when the reported
@@ -96,12 +98,13 @@ const (
 	// for the limiter and Opus's overshoot.
 	defaultGainTargetDBFS = 3
 	// defaultGainCompressionDB is the most gain the AGC adds to quiet
-	// speech: 9 dB, the library's. Every dB of it lifts what is left of
-	// the echo too: 15 dB cost speexdsp's chain 1.4-1.7 dB of ERLE and
-	// 0.6 dB of noise reduction. (With the WebRTC canceller, 15 dB won
-	// back 0.6 dB of the near end its suppressor dips in double talk;
-	// the comparison rows use that.)
-	defaultGainCompressionDB = 9
+	// speech: 15 dB. The AGC then lifts the near end back up as the echo
+	// suppressor dips it in double talk: 3.2 dB lost on average instead
+	// of 3.8 with the library's 9 dB (12 dB: 3.5; 18 dB: 3.1), for the
+	// same ERLE, and 0.4 dB less noise reduction (16.3 dB white, 21.0
+	// pink). The speexdsp rows use 9 dB: with no suppressor dipping the
+	// near end, 15 dB only lifted the residual echo (1.4-1.7 dB of ERLE).
+	defaultGainCompressionDB = 15
 	// defaultNoiseDB is how far speexdsp's preprocessor attenuates noise:
 	// 30 dB, for 18.9/16.6 dB of reduction on white/pink noise after the
 	// AGC's gain. Its default, 15, leaves 13.6 dB on white noise; 25 dB,

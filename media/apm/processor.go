@@ -63,11 +63,11 @@ func New(cfg Config) (*Processor, error) {
 		return nil, err
 	}
 	t := cfg.tune
-	// speexdsp cancels echo and suppresses noise, the WebRTC module
-	// filters, controls gain and detects voice (the package
-	// documentation says why); tune.webrtc measures the WebRTC module's
-	// own canceller and suppressor instead.
-	webrtcAll := t.webrtc
+	// With tune.speex (built with the tag apmspeex, measured in
+	// TestMeasure), speexdsp cancels echo and suppresses noise and the
+	// WebRTC module only filters, controls gain and detects voice; the
+	// package documentation says why it is not the default.
+	webrtcAll := !(t.speex && speexBuilt)
 	var canc *canceller
 	if !webrtcAll {
 		canc = newCanceller(cfg)
