@@ -1,11 +1,10 @@
 package livekit
 
 import (
-	"sync"
-
 	lksdk "github.com/livekit/server-sdk-go/v2"
-	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+
+	"causerie/client"
 )
 
 // newRemoteTrack wraps a subscribed track and starts keeping its sender
@@ -22,30 +21,9 @@ import (
 // publisher share the publisher's clock, which A/V sync needs. Before the
 // publisher's first report it sends none.
 func newRemoteTrack(t *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) *remoteTrack {
-	r := &remoteTrack{track: t, rp: rp, pub: pub, reports: &senderReports{ssrc: uint32(t.SSRC())}}
-	pub.OnRTCP(r.reports.observe)
+	r := &remoteTrack{track: t, rp: rp, pub: pub, reports: client.NewLatestSenderReport(uint32(t.SSRC()))}
+	pub.OnRTCP(r.reports.Observe)
 	return r
-}
-
-// senderReports keeps the latest sender report of one stream.
-type senderReports struct {
-	ssrc uint32
-
-	mu  sync.Mutex
-	ntp uint64
-	rtp uint32
-	ok  bool
-}
-
-// observe runs on lksdk's RTCP goroutine for each packet received.
-func (s *senderReports) observe(p rtcp.Packet) {
-	sr, ok := p.(*rtcp.SenderReport)
-	if !ok || sr.SSRC != s.ssrc {
-		return
-	}
-	s.mu.Lock()
-	s.ntp, s.rtp, s.ok = sr.NTPTime, sr.RTPTime, true
-	s.mu.Unlock()
 }
 
 // LastSenderReport implements client.SenderReports.
@@ -53,8 +31,5 @@ func (t *remoteTrack) LastSenderReport() (ntpTime uint64, rtpTime uint32, ok boo
 	if t.reports == nil {
 		return 0, 0, false
 	}
-	s := t.reports
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ntp, s.rtp, s.ok
+	return t.reports.LastSenderReport()
 }

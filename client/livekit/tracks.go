@@ -103,7 +103,7 @@ type remoteTrack struct {
 	track   *webrtc.TrackRemote
 	rp      *lksdk.RemoteParticipant
 	pub     *lksdk.RemoteTrackPublication
-	reports *senderReports // see newRemoteTrack (rtcp.go)
+	reports *client.LatestSenderReport // see newRemoteTrack (rtcp.go)
 }
 
 // SetView implements client.ViewSetter with LiveKit's track settings:

@@ -110,7 +110,7 @@ func (b *Backend) onTrack(tr *webrtc.TrackRemote, rx *webrtc.RTPReceiver) {
 	b.mu.Unlock()
 	// The sender reports arriving here feed pion's receiver reports,
 	// which are made as they are read, and A/V sync.
-	reports := &senderReports{ssrc: uint32(tr.SSRC())}
+	reports := client.NewLatestSenderReport(uint32(tr.SSRC()))
 	go func() {
 		defer b.readers.Done()
 		buf := make([]byte, 1500)
@@ -119,7 +119,7 @@ func (b *Backend) onTrack(tr *webrtc.TrackRemote, rx *webrtc.RTPReceiver) {
 			if err != nil {
 				return
 			}
-			reports.observe(buf[:n])
+			observeReports(reports, buf[:n])
 		}
 	}()
 	echo := t.echoTrack()
@@ -218,7 +218,7 @@ func (t *localTrack) Unpublish() error {
 type remoteTrack struct {
 	track   *webrtc.TrackRemote
 	pc      *webrtc.PeerConnection
-	reports *senderReports // rtcp.go
+	reports *client.LatestSenderReport // rtcp.go
 }
 
 // ReadRTP implements client.RemoteTrack.

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gen2brain/malgo"
+
+	"causerie/media"
 )
 
 // Backend chooses the sound system.
@@ -214,25 +216,12 @@ func Find(list []Device, want string) (Device, error) {
 			return d, nil
 		}
 	}
-	for _, d := range list {
-		if d.Name == want {
-			return d, nil
-		}
+	names := make([]string, len(list))
+	for i, d := range list {
+		names[i] = d.Name
 	}
-	for _, d := range list {
-		if strings.EqualFold(d.Name, want) {
-			return d, nil
-		}
-	}
-	var found []Device
-	lw := strings.ToLower(want)
-	for _, d := range list {
-		if want != "" && strings.Contains(strings.ToLower(d.Name), lw) {
-			found = append(found, d)
-		}
-	}
-	if len(found) == 1 {
-		return found[0], nil
+	if i := media.MatchName(names, want); i >= 0 {
+		return list[i], nil
 	}
 	return Device{}, fmt.Errorf("%w: %q", ErrNoDevice, want)
 }
