@@ -191,7 +191,7 @@ func TestMeasure(t *testing.T) {
 		// Issue 4 stays open: with webrtc-audio-processing 0.3 the near
 		// end loses 3.2 dB in double talk (3 allowed) and the chain adds
 		// 14 ms (10 allowed); speexdsp (tag apmspeex) meets both but
-		// cancels 20-30 dB less echo in a call (package documentation).
+		// lets far more echo through in a call (package documentation).
 		// `make apm-data` measures, with every threshold asserted, and
 		// writes testdata/measure.json.
 		t.Skip("apm: measurements run with `make apm-data` (APM_MEASURE=1)")
