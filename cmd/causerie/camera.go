@@ -130,24 +130,6 @@ func previewMachineCamera(ctx context.Context, name string, sink func(*media.I42
 	}
 }
 
-// printCameras writes the cameras as `causerie devices` lists devices:
-// the name, the default marked, the ID when it differs.
-func printCameras(w io.Writer, p *i18n.Printer, list []camera.Device) {
-	if len(list) == 0 {
-		fmt.Fprintln(w, "  "+p.T("devices.none.camera"))
-	}
-	for _, d := range list {
-		line := "  " + d.Name
-		if d.Default {
-			line += " " + p.T("devices.default_mark")
-		}
-		if d.ID != d.Name {
-			line += "  [" + d.ID + "]"
-		}
-		fmt.Fprintln(w, line)
-	}
-}
-
 func cameraLines(list []camera.Device) []deviceLine {
 	out := []deviceLine{}
 	for _, d := range list {

@@ -72,18 +72,21 @@ func runDevices(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintln(stdout, p.T("devices.title.cameras"))
-	printCameras(stdout, p, cams)
+	printDevices(stdout, p, cameraLines(cams), "devices.none.camera")
 	fmt.Fprintln(stdout, "  "+p.T("devices.test_camera"))
 	fmt.Fprintln(stdout, p.T("devices.title.microphones"))
-	printDevices(stdout, p, devs.Microphones, "devices.none.microphone")
+	printDevices(stdout, p, lines(devs.Microphones), "devices.none.microphone")
 	fmt.Fprintln(stdout, "  "+p.T("devices.test_mic"))
 	fmt.Fprintln(stdout, p.T("devices.title.speakers"))
-	printDevices(stdout, p, devs.Speakers, "devices.none.speaker")
+	printDevices(stdout, p, lines(devs.Speakers), "devices.none.speaker")
 	fmt.Fprintln(stdout, "  "+p.T("devices.null_speaker"))
 	return exitOK
 }
 
-func printDevices(w io.Writer, p *i18n.Printer, list []audio.Device, none string) {
+// printDevices writes one kind of device for `causerie devices`: the
+// name, the default marked, the ID when it differs; none when there is
+// none.
+func printDevices(w io.Writer, p *i18n.Printer, list []deviceLine, none string) {
 	if len(list) == 0 {
 		fmt.Fprintln(w, "  "+p.T(none))
 	}
