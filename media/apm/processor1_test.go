@@ -160,32 +160,5 @@ func TestAPM1CancelsEcho(t *testing.T) {
 // BenchmarkProcess10msAPM1 is BenchmarkProcess10ms for the 1.x module with
 // every stage on.
 func BenchmarkProcess10msAPM1(b *testing.B) {
-	p := newProc1(b, Defaults(), ns1High)
-	const frames = 100
-	far := make([][]int16, frames)
-	near := make([][]int16, frames)
-	for k := range frames {
-		far[k] = voiced(k, 110, 6000)
-		near[k] = voiced(k, 190, 3000)
-		for i, s := range far[k] {
-			near[k][i] += s / 4
-		}
-	}
-	pcm := make([]int16, FrameSamples)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		k := i % frames
-		if err := p.Far(far[k]); err != nil {
-			b.Fatal(err)
-		}
-		copy(pcm, near[k])
-		if _, err := p.Near(pcm); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	b.ReportMetric(ns/1000, "µs/frame")
-	b.ReportMetric(ns/float64(FrameDuration)*100, "core%")
+	benchFrames(b, newProc1(b, Defaults(), ns1High))
 }
