@@ -30,19 +30,26 @@ func startSFU(t *testing.T) *lkserver.Server {
 // participant joins the room with the synthetic devices, or none.
 func participant(t *testing.T, srv *lkserver.Server, identity string, devices bool) (*client.Session, <-chan client.Event) {
 	t.Helper()
-	token, err := srv.Token("commands", identity, identity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := livekit.New(srv.URL, token, livekit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := client.Config{Backend: b, Speaker: playout.NewNull()}
+	var cfg client.Config
 	if devices {
 		cfg.Camera, _ = synth.NewCamera(synth.CameraConfig{Width: 320, Height: 180, FPS: 15})
 		cfg.Mic, _ = synth.NewMic(synth.MicConfig{})
 	}
+	return joinRoom(t, srv, "commands", identity, cfg)
+}
+
+// joinRoom joins room as identity with cfg's devices, a LiveKit backend
+// and the null speaker, and leaves at the end of the test.
+func joinRoom(t *testing.T, srv *lkserver.Server, room, identity string, cfg client.Config) (*client.Session, <-chan client.Event) {
+	t.Helper()
+	token, err := srv.Token(room, identity, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Backend, err = livekit.New(srv.URL, token, livekit.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Speaker = playout.NewNull()
 	s := client.New(cfg)
 	// Relay the events through a buffer so the session never waits on
 	// the test, and the test can wait for the one it expects.

@@ -199,29 +199,7 @@ func TestSessionSendsSimulcast(t *testing.T) {
 	const room = "session-simulcast"
 	join := func(identity string, cfg client.Config) (*client.Session, <-chan client.Event) {
 		t.Helper()
-		token, err := srv.Token(room, identity, identity)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cfg.Backend, err = livekit.New(srv.URL, token, livekit.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		cfg.Speaker = playout.NewNull()
-		s := client.New(cfg)
-		events := make(chan client.Event, 1024)
-		go func() {
-			for ev := range s.Events() {
-				events <- ev
-			}
-			close(events)
-		}()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := s.Join(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Leave)
-		return s, events
+		return joinRoom(t, srv, room, identity, cfg)
 	}
 	cam, err := synth.NewCamera(synth.CameraConfig{Width: 640, Height: 360, FPS: 15})
 	if err != nil {
