@@ -52,8 +52,8 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	if f.settings != nil && f.settings.eff.Origin("media.microphone").Layer == settings.LayerDefault {
 		f.mic = deviceDefault
 	}
-	if !hasDisplay() {
-		fmt.Fprintln(stderr, p.T("cli.no_display"))
+	if key, args := displayProblem(); key != "" {
+		fmt.Fprintln(stderr, p.T(key, args...))
 		return exitUsage
 	}
 
@@ -97,7 +97,11 @@ func runGUI(args []string, stdout, stderr io.Writer, p *i18n.Printer) int {
 	if f.settings != nil && !f.settings.eff.Settings.Features.TestCall {
 		opts.TestCall = nil // features.test_call = false: no Test call button
 	}
-	gui := desktop.New(fa, opts)
+	gui, err := newWindow(fa, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, p.T("cli.window_failed", "reason", err))
+		return exitFailure
+	}
 	// Ctrl-C, SIGTERM and --duration close the window, as the user would.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -271,4 +275,17 @@ func previewCamera(ctx context.Context, camera string, sink func(*media.I420)) e
 		}
 		sink(img)
 	}
+}
+
+// newWindow creates the desktop app's window. GLFW panics when it cannot
+// start (an X server without GLX, a display gone since displayProblem
+// knocked): that panic becomes an error, so the user reads a sentence and
+// not a Go stack.
+func newWindow(fa fyne.App, opts desktop.Options) (gui *desktop.App, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return desktop.New(fa, opts), nil
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -37,27 +38,37 @@ func startXvfb(t *testing.T) *xserver {
 			t.Skipf("%s is not installed: the desktop's end-to-end tests need it (scripts/deps.sh)", tool)
 		}
 	}
-	for n := 90 + os.Getpid()%100; n < 400; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		cmd := exec.Command("Xvfb", display, "-screen", "0", "1366x768x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return &xserver{t: t, display: display}
-			}
-		}
-		t.Fatalf("Xvfb %s did not start", display)
+	// Xvfb picks a free display itself and writes its number on -displayfd
+	// once it accepts clients: no race with another test's server for
+	// the same number, no socket polling.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
+	defer r.Close()
+	var errb bytes.Buffer
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1366x768x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	number := make(chan string, 1)
+	go func() { // ends when Xvfb writes or exits (the pipe closes)
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		number <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-number:
+		if n == "" {
+			t.Fatalf("Xvfb exited without a display: %s", &errb)
+		}
+		return &xserver{t: t, display: ":" + n}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Xvfb gave no display within 10 s: %s", &errb)
+	}
 	return nil
 }
 

@@ -56,8 +56,13 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	p := i18n.FromEnv()
 	if len(args) == 0 {
-		if hasDisplay() {
+		key, args := displayProblem()
+		if key == "" {
 			return runGUI(nil, stdout, stderr, p)
+		}
+		if os.Getenv("DISPLAY") != "" {
+			// A window was expected: say why there is none.
+			fmt.Fprintln(stderr, p.T(key, args...))
 		}
 		fmt.Fprintln(stderr, usage(p))
 		return exitUsage
