@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"causerie/client/livekit/lkserver"
 )
 
 // xserver is an Xvfb of our own for one test.
@@ -231,6 +233,10 @@ type procSample struct {
 	at    time.Time
 	cpu   time.Duration
 	rssKB int
+	// pssKB is the proportional set size: shared pages split among the
+	// processes mapping them, the fair figure against a browser's many
+	// processes (TestBrowserTabPerf).
+	pssKB int
 }
 
 func sampleProc(t *testing.T, pid int) procSample {
@@ -254,7 +260,32 @@ func sampleProc(t *testing.T, pid int) procSample {
 			rss, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
 		}
 	}
-	return procSample{at: time.Now(), cpu: time.Duration(utime+stime) * time.Second / ticks, rssKB: rss}
+	var pss int
+	if rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid)); err == nil {
+		for _, line := range strings.Split(string(rollup), "\n") {
+			if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+				pss, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			}
+		}
+	}
+	return procSample{at: time.Now(), cpu: time.Duration(utime+stime) * time.Second / ticks, rssKB: rss, pssKB: pss}
+}
+
+// startSenders joins four synthetic participants to room for d, sending
+// 360p camera and microphone and receiving nothing, as participants on
+// other machines would: here they share the two cores with what is
+// measured. It returns their names.
+func startSenders(t *testing.T, srv *lkserver.Server, room string, d time.Duration) []string {
+	t.Helper()
+	names := []string{"Bob", "Carole", "Dan", "Eve"}
+	for _, n := range names {
+		tok, err := srv.Token(room, strings.ToLower(n), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		causerie(t, nil, "join", "--url", srv.URL, "--token", tok, "--duration", d.String(), "--send-only")
+	}
+	return names
 }
 
 // GUIBench is what scripts/bench-gui.sh writes (bench-results/gui.json).
@@ -265,6 +296,7 @@ type GUIBench struct {
 	IdleCPUPercent float64           `json:"idle_home_cpu_percent"`
 	CallSeconds    float64           `json:"call_measured_s"`
 	CallRSSMBMax   float64           `json:"call_rss_mb_max"`
+	CallPSSMBMax   float64           `json:"call_pss_mb_max"`
 	CallCPUPercent float64           `json:"call_cpu_percent"`
 	Participants   int               `json:"remote_participants"`
 	Tiles          []TileBench       `json:"tiles"`
@@ -321,16 +353,7 @@ func TestGUIPerf(t *testing.T) {
 
 	// A call with four others.
 	srv := startSFU(t)
-	names := []string{"Bob", "Carole", "Dan", "Eve"}
-	for _, n := range names {
-		tok, err := srv.Token("perf", strings.ToLower(n), n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// They send only, as participants on other machines would: here
-		// they share the two cores with the app measured.
-		causerie(t, nil, "join", "--url", srv.URL, "--token", tok, "--duration", "90s", "--send-only")
-	}
+	names := startSenders(t, srv, "perf", 90*time.Second)
 	res.Participants = len(names)
 	tok, err := srv.Token("perf", "ann", "Ann")
 	if err != nil {
@@ -343,15 +366,16 @@ func TestGUIPerf(t *testing.T) {
 	time.Sleep(8 * time.Second) // joined, every track subscribed and decoding
 	first := sampleProc(t, gui.cmd.Process.Pid)
 	last := first
-	maxRSS := first.rssKB
+	maxRSS, maxPSS := first.rssKB, first.pssKB
 	for range 20 {
 		time.Sleep(time.Second)
 		last = sampleProc(t, gui.cmd.Process.Pid)
-		maxRSS = max(maxRSS, last.rssKB)
+		maxRSS, maxPSS = max(maxRSS, last.rssKB), max(maxPSS, last.pssKB)
 	}
 	res.CallSeconds = last.at.Sub(first.at).Seconds()
 	res.CallCPUPercent = float64(last.cpu-first.cpu) / float64(last.at.Sub(first.at)) * 100
 	res.CallRSSMBMax = float64(maxRSS) / 1024
+	res.CallPSSMBMax = float64(maxPSS) / 1024
 	_ = gui.cmd.Process.Signal(syscall.SIGTERM)
 	if code := gui.wait(t, 15*time.Second); code != 0 {
 		t.Fatalf("gui: exit %d\n%s", code, &gui.stderr)

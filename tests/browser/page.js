@@ -77,6 +77,27 @@
     }
   }
 
+  // Frames a video element put on screen, counted with
+  // requestVideoFrameCallback (one call per frame composited).
+  const frameCounts = new Map();
+  function countFrames(el) {
+    frameCounts.set(el, { frames: 0, width: 0, height: 0 });
+    const tick = (now, meta) => {
+      if (!el.isConnected) {
+        frameCounts.delete(el);
+        return;
+      }
+      const c = frameCounts.get(el);
+      c.frames++;
+      c.width = meta.width;
+      c.height = meta.height;
+      el.requestVideoFrameCallback(tick);
+    };
+    el.requestVideoFrameCallback(tick);
+  }
+  // The counts so far, one per video element on screen, with its size.
+  window.peerFrames = () => [...frameCounts.values()].map((c) => ({ ...c }));
+
   window.runPeer = async (o) => {
     LK.setLogLevel(o.logLevel || 'warn');
     const started = performance.now();
@@ -165,9 +186,14 @@
       const row = remoteRow(track, publication, participant);
       const el = track.attach();
       if (track.kind === Track.Kind.Video) {
-        el.width = 640;
-        el.height = 360;
+        // o.tile ([w, h]) lays videos out as a call grid of that tile
+        // size, all on screen, for measuring (peer.mjs --tile).
+        [el.width, el.height] = o.tile ?? [640, 360];
         el.muted = true;
+        if (o.tile) {
+          el.style.cssText = 'object-fit:contain;background:#222;margin:4px';
+          countFrames(el);
+        }
       }
       document.body.appendChild(el);
       remote.set(publication.trackSid, { track, row, el });

@@ -10,6 +10,14 @@
 //   node peer.mjs --url ws://127.0.0.1:7880 --token JWT [--duration 30s]
 //        [--chat TEXT] [--reaction thumbs-up] [--resolution h720|h360|h180]
 //        [--leave-when-alone] [--send-delay 500ms]
+//        [--tile 558x312 --measure-after 8s] [--headed]
+//
+// With --measure-after, the summary's "measure" holds what the browser
+// cost from that time after the start to the end, as a conferencing tab
+// would: CPU seconds and memory (PSS and RSS, summed over Chromium's
+// processes) and the frames each remote video showed per second, laid out
+// as a grid of --tile sized videos. --headed draws on $DISPLAY (Xvfb)
+// instead of off screen.
 //
 // Nothing is loaded from the network: the page and livekit-client come
 // from a static server on 127.0.0.1, every other request is refused.
@@ -70,12 +78,21 @@ function options() {
         'leave-when-alone': { type: 'boolean', default: false },
         'send-delay': { type: 'string', default: '500ms' },
         'log-level': { type: 'string', default: 'warn' },
+        tile: { type: 'string' },
+        'measure-after': { type: 'string' },
+        headed: { type: 'boolean', default: false },
       },
       strict: true,
     }));
     if (!v.url || !v.token) throw new Error('--url and --token are required');
     if (!RESOLUTIONS.includes(v.resolution)) throw new Error(`--resolution takes ${RESOLUTIONS.join(', ')}`);
     if (v.reaction && !EMOJIS.includes(v.reaction)) throw new Error(`--reaction takes ${EMOJIS.join(', ')}`);
+    let tile;
+    if (v.tile) {
+      const m = /^(\d+)x(\d+)$/.exec(v.tile);
+      if (!m) throw new Error('--tile takes WIDTHxHEIGHT, e.g. 558x312');
+      tile = [Number(m[1]), Number(m[2])];
+    }
     const host = new URL(v.url).hostname;
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error('--url must be on loopback');
     return {
@@ -88,6 +105,9 @@ function options() {
       leaveWhenAlone: v['leave-when-alone'],
       sendDelayMs: parseDuration(v['send-delay']),
       logLevel: v['log-level'],
+      tile,
+      measureAfterMs: v['measure-after'] ? parseDuration(v['measure-after']) : undefined,
+      headed: v.headed,
     };
   } catch (e) {
     fail(2, e.message);
@@ -123,6 +143,14 @@ async function serve() {
 // this process (Chromium's browser, GPU, network and renderer processes),
 // from /proc. Linux only; 0 elsewhere.
 async function cpuSeconds() {
+  return (await usage()).cpuS;
+}
+
+// usage sums, over every live descendant of this process, the CPU seconds
+// (user and system) and the memory: RSS, and PSS, which splits the pages
+// processes share among them, so that Chromium's processes are not counted
+// many times over for the same libraries.
+async function usage() {
   const parent = new Map();
   const ticks = new Map();
   let names;
@@ -143,16 +171,63 @@ async function cpuSeconds() {
     }
   }
   let total = 0;
+  let pssKB = 0;
+  let rssKB = 0;
   for (const [pid, t] of ticks) {
     for (let p = parent.get(pid); p; p = parent.get(p)) {
       if (p === process.pid) {
         total += t;
+        try {
+          const m = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+          pssKB += Number(/^Pss:\s+(\d+)/m.exec(m)?.[1] ?? 0);
+          rssKB += Number(/^Rss:\s+(\d+)/m.exec(m)?.[1] ?? 0);
+        } catch {
+          // gone in the meantime
+        }
         break;
       }
     }
   }
-  return total / 100; // USER_HZ is 100 on Linux
+  return { cpuS: total / 100, pssMB: pssKB / 1024, rssMB: rssKB / 1024 }; // USER_HZ is 100 on Linux
 }
+
+// measure samples the browser's cost once a second from afterMs until
+// done resolves: CPU over the window, peak memory, frames per video.
+async function measure(page, afterMs, done) {
+  const stopped = await Promise.race([sleep(afterMs).then(() => false), done.then(() => true)]);
+  if (stopped) return { error: 'the call ended before the measurement began' };
+  const t0 = Date.now();
+  const u0 = await usage();
+  const f0 = await page.evaluate(() => window.peerFrames());
+  let peakPSS = u0.pssMB;
+  let peakRSS = u0.rssMB;
+  let u1 = u0;
+  let f1 = f0;
+  let t1 = t0;
+  for (;;) {
+    const end = await Promise.race([sleep(1000).then(() => false), done.then(() => true)]);
+    if (end) break;
+    u1 = await usage();
+    f1 = await page.evaluate(() => window.peerFrames());
+    t1 = Date.now();
+    peakPSS = Math.max(peakPSS, u1.pssMB);
+    peakRSS = Math.max(peakRSS, u1.rssMB);
+  }
+  const s = (t1 - t0) / 1000;
+  return {
+    seconds: s,
+    cpu_percent: s > 0 ? ((u1.cpuS - u0.cpuS) / s) * 100 : 0,
+    pss_mb_max: peakPSS,
+    rss_mb_max: peakRSS,
+    tiles: f1.map((f, i) => ({
+      fps: s > 0 ? (f.frames - (f0[i]?.frames ?? 0)) / s : 0,
+      width: f.width,
+      height: f.height,
+    })),
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const o = options();
@@ -176,10 +251,11 @@ async function main() {
     // profile made above.
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      headless: true,
+      headless: !o.headed,
       timeout: 60_000,
+      viewport: o.tile ? { width: 1366, height: 768 } : undefined,
       args: [
-        '--headless=new',
+        ...(o.headed ? [] : ['--headless=new']),
         '--no-sandbox',
         '--disable-gpu',
         '--disable-background-networking',
@@ -207,7 +283,13 @@ async function main() {
     await page.exposeFunction('peerEvent', ({ event, ...fields }) => log(event, fields));
     await page.goto(origin + '/', { timeout: 30_000 });
 
-    const summary = await page.evaluate((opts) => window.runPeer(opts), o);
+    const run = page.evaluate((opts) => window.runPeer(opts), o);
+    let measured;
+    if (o.measureAfterMs !== undefined) {
+      measured = measure(page, o.measureAfterMs, run.then(() => {}, () => {}));
+    }
+    const summary = await run;
+    if (measured) summary.measure = await measured;
     summary.blocked_requests = blocked;
     summary.browser_cpu_s = await cpuSeconds();
     summary.wall_s = (Date.now() - t0) / 1000;

@@ -172,7 +172,8 @@ func (a *App) startCall(req JoinRequest) {
 	}()
 	go func() {
 		defer wg.Done()
-		presenter(&c.fresh, presentFPS, c.stopPresenter, a.doWait, func() {
+		prepareAll := func() { c.feeds.Range(func(_, f any) bool { f.(*feed).prepare(); return true }) }
+		presenter(&c.fresh, presentFPS, c.stopPresenter, a.doWait, prepareAll, func() {
 			if a.closed.Load() {
 				return
 			}

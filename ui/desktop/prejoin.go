@@ -73,7 +73,7 @@ func (a *App) showPreJoin(req JoinRequest) {
 	// may be waiting for this thread), it returns within a tick.
 	stopPresenting := make(chan struct{})
 	go func() {
-		presenter(&fresh, presentFPS, stopPresenting, a.doWait, func() {
+		presenter(&fresh, presentFPS, stopPresenting, a.doWait, s.preview.prepare, func() {
 			if !a.closed.Load() {
 				s.preview.present()
 			}
