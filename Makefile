@@ -48,7 +48,7 @@ build: deps
 # make run, or xvfb-run make run); without a display it runs the
 # two-participant demo in the terminal instead.
 run: build sfu
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then ./$(BIN); else \
+	@if [ -n "$$DISPLAY" ]; then ./$(BIN); else \
 	  echo "causerie: no display (DISPLAY is empty): running the terminal demo instead"; \
 	  ./$(BIN) demo --duration 10s; fi
 
@@ -77,8 +77,9 @@ bench: deps
 	scripts/bench-simulcast.sh
 
 # The desktop app's memory, CPU and frame rate under Xvfb with four other
-# participants: bench-results/gui.json.
-bench-gui: deps sfu
+# participants, and a browser tab (Chromium running Visio's web client) in
+# the same call: bench-results/gui.json and gui-browser.json.
+bench-gui: deps sfu browser
 	scripts/bench-gui.sh
 
 # The desktop app's screens in English and French, at 1366×768 and
