@@ -133,7 +133,9 @@ type LocalTrack interface {
 	SID() string
 	// WriteFrame sends one encoded frame that lasts d. level is the audio
 	// level in -dBov (0 loudest, 127 silence) for audio tracks, ignored for
-	// video.
+	// video. An empty audio frame is one discontinuous transmission does
+	// not send: nothing goes out, but the RTP timestamp of the next frame
+	// counts its d, and its sequence number does not.
 	WriteFrame(frame []byte, d time.Duration, level uint8) error
 	SetMuted(muted bool) error
 	Unpublish() error

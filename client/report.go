@@ -29,6 +29,9 @@ type LocalAudioReport struct {
 	Codec       string `json:"codec"`
 	PacketsSent uint64 `json:"packets_sent"`
 	Bytes       uint64 `json:"bytes"`
+	// SilentFrames are the 20 ms frames DTX did not send: with
+	// PacketsSent, the frames the microphone gave while unmuted.
+	SilentFrames uint64 `json:"silent_frames,omitempty"`
 }
 
 type LocalVideoReport struct {
@@ -79,7 +82,9 @@ type RemoteReport struct {
 	LatencySamples  uint64  `json:"latency_samples"`
 	// Audio: the arrival jitter (RFC 3550), the playout delay it asks
 	// for and the one played at the end and over the last 20 s, and the
-	// time-scale adjustments that moved it (receive.AudioStats).
+	// time-scale adjustments that moved it (receive.AudioStats); SilentMs
+	// is what the sender did not send (DTX), played as comfort noise:
+	// neither lost nor concealed.
 	JitterMs      float64 `json:"jitter_ms,omitempty"`
 	TargetDelayMs float64 `json:"target_delay_ms,omitempty"`
 	DelayMs       float64 `json:"delay_ms,omitempty"`
@@ -87,6 +92,7 @@ type RemoteReport struct {
 	DelayMsP95    float64 `json:"delay_ms_p95,omitempty"`
 	InsertedMs    uint64  `json:"inserted_ms,omitempty"`
 	DroppedMs     uint64  `json:"dropped_ms,omitempty"`
+	SilentMs      uint64  `json:"silent_ms,omitempty"`
 	// Video: frames held for the participant's audio, how long (median),
 	// and how far from their audio frames were shown (receive.VideoStats).
 	SyncedFrames  uint64  `json:"synced_frames,omitempty"`
@@ -127,7 +133,7 @@ func (s *Session) Report(start time.Time) Report {
 	}
 	if atx != nil {
 		st := atx.Stats()
-		r.Local.Audio = &LocalAudioReport{Codec: st.Codec, PacketsSent: st.PacketsSent, Bytes: st.Bytes}
+		r.Local.Audio = &LocalAudioReport{Codec: st.Codec, PacketsSent: st.PacketsSent, Bytes: st.Bytes, SilentFrames: st.SilentFrames}
 	}
 	if vtx != nil {
 		st := vtx.Stats()
@@ -157,7 +163,7 @@ func (s *Session) Report(start time.Time) Report {
 		case rx.audio != nil:
 			st := rx.audio.Stats()
 			rr.PacketsReceived, rr.PacketsLost, rr.DecodeErrors = st.PacketsReceived, st.PacketsLost, st.DecodeErrors
-			rr.ConcealedMs, rr.FECRecovered = st.ConcealedMs, st.FECRecovered
+			rr.ConcealedMs, rr.FECRecovered, rr.SilentMs = st.ConcealedMs, st.FECRecovered, st.SilentMs
 			rr.JitterMs, rr.TargetDelayMs, rr.DelayMs, rr.InsertedMs, rr.DroppedMs = st.JitterMs, st.TargetDelayMs, st.DelayMs, st.InsertedMs, st.DroppedMs
 			rr.DelayMsP50, rr.DelayMsP95 = st.DelayMsP50, st.DelayMsP95
 			rr.LatencyMsP50, rr.LatencyMsP95, rr.LatencySamples = st.LatencyMsP50, st.LatencyMsP95, st.LatencySamples

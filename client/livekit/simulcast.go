@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/livekit/protocol/livekit"
@@ -41,13 +42,21 @@ func (b *Backend) publishSimulcast(opts client.TrackOptions, capability webrtc.R
 	t := &simulcastTrack{localTrack: localTrack{b: b}}
 	for i, l := range opts.Layers {
 		layer := &livekit.VideoLayer{Quality: layerQualities[i], Width: uint32(l.Width), Height: uint32(l.Height)}
+		var lt *lksdk.LocalTrack
 		lt, err := lksdk.NewLocalTrack(capability, lksdk.WithSimulcast(id, layer),
 			lksdk.WithRTCPHandler(func(p rtcp.Packet) {
-				// Each encoding reads the RTCP of its own SSRC: a PLI
-				// here is for this layer.
+				// Each encoding reads the RTCP of its own SSRC, but pion
+				// hands a compound packet to every SSRC it names: a
+				// PLI bundled with reports on all the layers reaches
+				// each of them. Only the layer it names is asked for a
+				// keyframe (a needless keyframe elsewhere costs bits and
+				// holds back that layer's next one, see
+				// send.VideoConfig.MinKeyframeInterval).
 				switch p.(type) {
 				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					onKeyframe(i)
+					if slices.Contains(p.DestinationSSRC(), uint32(lt.SSRC())) {
+						onKeyframe(i)
+					}
 				}
 			}))
 		if err != nil {

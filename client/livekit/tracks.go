@@ -78,6 +78,16 @@ type localTrack struct {
 
 func (t *localTrack) SID() string { return t.pub.SID() }
 
+// WriteFrame hands the frame to lksdk, which numbers its packets: RTP
+// timestamps by the samples' durations, sequence numbers one a packet.
+// An empty frame (DTX, see client.LocalTrack) goes the same way and is
+// sent as nothing: pion's packetizer turns an empty payload into no
+// packet and moves its timestamp on by d (rtp.Packetizer's Packetize and
+// SkipSamples), so the next packet's timestamp jumps over the silence
+// and its sequence number follows the last one sent (TestDTXThroughSFU
+// checks it on the wire). Sample.PrevDroppedPackets would spend sequence
+// numbers, which receivers take for losses; Sample.PacketTimestamp
+// would do, at the cost of timestamps of our own.
 func (t *localTrack) WriteFrame(frame []byte, d time.Duration, level uint8) error {
 	var opts *lksdk.SampleWriteOptions
 	if t.audio {

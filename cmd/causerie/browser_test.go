@@ -31,10 +31,18 @@ import (
 // (Chromium alone burns about one core encoding VP9 SVC at 720p) and for
 // the first second of each track, yet far above what a broken path gives.
 const (
-	browserCallTime       = 15 * time.Second
-	minVideoFromBrowser   = 180 // of 300 frames
-	minVideoFromCauserie  = 270 // of 450 frames
-	minAudioPackets       = 400 // of 750 packets, each way
+	browserCallTime      = 15 * time.Second
+	minVideoFromBrowser  = 180 // of 300 frames
+	minVideoFromCauserie = 270 // of 450 frames
+	minAudioPackets      = 400 // of 750 packets, from the browser
+	// Causerie sends Opus DTX: its synthetic microphone, a tone burst a
+	// second over faint noise, goes out in about 33 packets a second, and
+	// the browser plays the gaps as comfort noise. So the browser's bar
+	// is what it played (400 frames' worth of samples) with next to no
+	// concealment, and fewer packets.
+	minAudioPacketsDTX    = 250 // of about 500
+	minAudioSamplesPlayed = minAudioPackets * 960
+	maxConcealedPerMille  = 10
 	browserTestTimeLimit  = 150 * time.Second
 	browserIdentity       = "navigateur"
 	causerieIdentity      = "causerie"
@@ -100,6 +108,10 @@ type peerSummary struct {
 		FramesDropped   int    `json:"frames_dropped"`
 		Width           int    `json:"width"`
 		Height          int    `json:"height"`
+		// Audio: samples played out (comfort noise in DTX gaps
+		// included) and those of them concealed for lost packets.
+		TotalSamplesReceived int `json:"total_samples_received"`
+		ConcealedSamples     int `json:"concealed_samples"`
 	} `json:"remote"`
 	Chat struct {
 		ReceivedStream []struct {
@@ -220,11 +232,13 @@ func TestBrowserInterop(t *testing.T) {
 		t.Errorf("causerie: video from the browser %+v; want %s, ≥ %d frames, at most 1 decode error per 100 frames, a size",
 			*video, browserPublishedCodec, minVideoFromBrowser)
 	} else if video.DecodeErrors > 0 {
-		// Known and not yet explained: on a loaded machine (the whole
-		// suite compiling and running on two cores) Chrome's VP9 SVC
-		// stream has given one decode error in a few runs out of many,
-		// with no packet lost, the picture going on after it. Logged, so
-		// it stays visible; more than 1 % of frames fails.
+		// On a loaded machine these came, with no packet lost, from
+		// LiveKit's padding-only packets read as VP9 keyframes (more of
+		// them the longer the first keyframe took) and from key pictures
+		// whose top layer the SFU stopped forwarding midway; the receive
+		// path now leaves both out (media/receive/assemble.go). What
+		// remains would be corrupt data: logged, so it stays visible;
+		// more than 1 % of frames fails.
 		t.Logf("causerie: %d VP9 decode error(s) in %d frames from the browser", video.DecodeErrors, video.FramesDecoded)
 	}
 	if audio == nil {
@@ -291,8 +305,10 @@ func TestBrowserInterop(t *testing.T) {
 			}
 		case "audio":
 			bAudio = true
-			if rr.Codec != "opus" || rr.PacketsReceived < minAudioPackets {
-				t.Errorf("browser: audio from causerie %+v; want opus, ≥ %d packets", rr, minAudioPackets)
+			if rr.Codec != "opus" || rr.PacketsReceived < minAudioPacketsDTX || rr.TotalSamplesReceived < minAudioSamplesPlayed ||
+				rr.ConcealedSamples*1000 > rr.TotalSamplesReceived*maxConcealedPerMille {
+				t.Errorf("browser: audio from causerie %+v; want opus, ≥ %d packets, ≥ %d samples played, ≤ %d‰ concealed",
+					rr, minAudioPacketsDTX, minAudioSamplesPlayed, maxConcealedPerMille)
 			}
 		}
 	}

@@ -133,18 +133,27 @@ func TestVisioThroughProxy(t *testing.T) {
 	for i := range names {
 		r := readReport(t, filepath.Join(dir, fmt.Sprintf("%d.json", i)))
 		var audio, video uint64
+		var videoReports []string
 		for _, rr := range r.Remote {
 			switch rr.Kind {
 			case "audio":
 				audio += rr.PacketsReceived
 			case "video":
 				video += rr.FramesDecoded
+				videoReports = append(videoReports, fmt.Sprintf("%+v", rr))
 			}
 		}
 		// Seconds of a 50 packet/s microphone and a 15 frame/s camera:
 		// far above these bounds when media flows, zero when it does not.
+		// The video reports (keyframes, decode errors, losses) tell a
+		// stalled picture from a missing one.
 		if audio < bar(100) || video < bar(30) {
-			t.Errorf("%s received %d audio packets and decoded %d frames", names[i], audio, video)
+			sent := "no video"
+			if r.Local.Video != nil {
+				sent = fmt.Sprintf("%+v", *r.Local.Video)
+			}
+			t.Errorf("%s received %d audio packets and decoded %d frames; video %v; sent %s",
+				names[i], audio, video, videoReports, sent)
 		}
 	}
 	if got := o.proxy.Tunnels(o.visioHost); got < 2 {

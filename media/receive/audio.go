@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtp"
+
 	"causerie/media/jitter"
 	"causerie/media/opus"
 	"causerie/media/stats"
@@ -14,9 +16,18 @@ import (
 
 const (
 	// pauseAfterMissing: after this many frames with nothing to play the
-	// sender is taken as silent (muted, DTX), not lossy: we stop
-	// concealing, and build the delay up again when packets return.
+	// sender is taken as silent (muted, or DTX without saying so), not
+	// lossy: we stop concealing, and build the delay up again when
+	// packets return.
 	pauseAfterMissing = 5
+	// silenceHold: a sender in DTX (see Audio.Pull) sends a frame that
+	// updates the comfort noise every 400 ms (libopus: every 21st frame,
+	// followed by a DTX frame); a second without any is a sender that
+	// stopped, and the comfort noise stops too.
+	silenceHold = 50
+	// maxDTXBytes is the largest packet libopus codes in DTX: its table
+	// of contents byte and at most one more (libwebrtc's IsDtxPacket).
+	maxDTXBytes = 2
 
 	// The playout delay follows the estimator's target by whole frames,
 	// with hysteresis so that it does not hunt: a frame is inserted when
@@ -54,6 +65,10 @@ type AudioStats struct {
 	DecodeErrors    uint64
 	FECRecovered    uint64
 	ConcealedMs     uint64
+	// SilentMs is the time the sender sent nothing for (DTX: RTP
+	// timestamps that jump with no sequence number missing), played as
+	// the decoder's comfort noise: neither lost nor concealed.
+	SilentMs uint64
 	// JitterMs is the interarrival jitter (RFC 3550).
 	JitterMs float64
 	// TargetDelayMs is the playout delay the jitter asks for now, and
@@ -87,13 +102,27 @@ type Audio struct {
 	playing   bool
 	missing   int
 	lastQuiet bool // the frame played last was quiet
-	sinceDrop int  // frames since the last drop in sound
+	// nextTS is the RTP timestamp of the frame to play next (when
+	// tsKnown): a head packet beyond it comes after a gap the sender
+	// sent nothing for.
+	nextTS  uint32
+	tsKnown bool
+	// dtx: the sender is in DTX, silent. The last packet played was a
+	// DTX frame (libwebrtc, and our own sender, send the first of a
+	// silence), or came after a gap in timestamps.
+	dtx bool
+	// unsure counts frames concealed while the buffer was empty, and not
+	// yet counted: the next packet tells whether they were late packets
+	// (concealment) or a silence that was not announced.
+	unsure    int
+	sinceDrop int // frames since the last drop in sound
 	onsets    *synth.OnsetDetector
 	found     []time.Time
 
 	clock audioClock
 
 	decoded, errs, fec, concealedMs atomic.Uint64
+	silentMs                        atomic.Uint64
 	insertedMs, droppedMs           atomic.Uint64
 	target, delay, jitter           atomic.Int64 // time.Duration
 	latency                         *stats.Window
@@ -132,6 +161,15 @@ func (a *Audio) Done() <-chan struct{} { return a.feed.done }
 // played after it rather than thrown away) or, ahead of lateness, by
 // repeating a quiet frame; it shrinks by dropping a quiet frame,
 // cross-faded into the next one.
+//
+// A sender in DTX sends nothing through a silence but its first frame
+// and a comfort noise update every 400 ms: the next packet's timestamp
+// jumps over the gap while its sequence number follows on. The gap is
+// played as the decoder's comfort noise (what it would make of the DTX
+// frames not sent), counted as silence, not concealment. Its end is
+// where the delay moves freely, both ways: the packet after it plays as
+// soon as it is due at the target delay (less insertBelow), whether that
+// cuts the gap short or lengthens it.
 func (a *Audio) Pull(pcm []int16, playAt time.Time) {
 	a.pull.Lock()
 	defer a.pull.Unlock()
@@ -140,6 +178,7 @@ func (a *Audio) Pull(pcm []int16, playAt time.Time) {
 		a.pending = false
 		copy(pcm, a.spare)
 		a.clock.set(a.pendingTS, playAt, now)
+		a.nextTS, a.tsKnown = a.pendingTS+opus.FrameSamples, true
 		a.lastQuiet = isQuiet(pcm)
 		a.played(pcm, playAt)
 		return
@@ -157,9 +196,19 @@ func (a *Audio) Pull(pcm []int16, playAt time.Time) {
 	}
 	if head := buf.Peek(0); head != nil {
 		d := est.Delay(head.Timestamp, now)
-		if d > target+jumpAbove {
+		ahead := a.settle(head.Timestamp)
+		switch {
+		case d > target+jumpAbove:
 			a.skipToLocked(now, target)
-		} else if d < target-insertBelow && a.lastQuiet {
+		case ahead > 0 && d < target-insertBelow:
+			// Within a gap the sender sent nothing for, and the head
+			// not yet due: it plays at the target delay, give or take
+			// half a frame, as the insertions and drops aim for.
+			a.feed.mu.Unlock()
+			a.comfort(pcm)
+			a.played(pcm, playAt)
+			return
+		case ahead <= 0 && d < target-insertBelow && a.lastQuiet:
 			// Short of the target after a quiet frame: one more frame of
 			// quiet (the decoder's concealment continues it smoothly) and
 			// the head waits for the next period.
@@ -196,37 +245,106 @@ func (a *Audio) Pull(pcm []int16, playAt time.Time) {
 	switch st {
 	case jitter.Ready:
 		a.missing = 0
-		if _, err := a.dec.Decode(p.Payload, pcm); err != nil {
-			a.errs.Add(1)
-			a.conceal(pcm)
-		} else {
-			a.decoded.Add(1)
-		}
+		a.decode(p, pcm)
 		a.clock.set(p.Timestamp, playAt, now)
 	case jitter.Missing:
+		// A packet lost: what was concealed before it was lost too.
 		a.missing = 0
+		a.resolve(a.unsure)
 		if next != nil && a.dec.DecodeFEC(next, pcm) == nil {
 			a.fec.Add(1)
 		} else {
 			a.conceal(pcm)
 		}
+		a.nextTS += opus.FrameSamples
 	default: // Empty: the packet is late, or the sender went quiet.
 		a.missing++
-		if a.missing >= pauseAfterMissing {
+		switch {
+		case a.dtx && a.missing < silenceHold:
+			a.comfort(pcm)
+		case a.dtx || a.missing >= pauseAfterMissing:
 			a.playing = false
 			clear(pcm)
-		} else {
-			a.conceal(pcm)
+		default:
+			// Concealed, counted once the next packet tells whether it
+			// was late or the sender silent.
+			if err := a.dec.Conceal(pcm); err != nil {
+				clear(pcm)
+			}
+			a.unsure++
+			a.nextTS += opus.FrameSamples
 		}
 	}
 	a.sinceDrop++
-	quiet := isQuiet(pcm)
+	quiet := isQuiet(pcm) || st == jitter.Empty && a.dtx // comfort noise, as in a gap
 	if canDrop && (forced || quiet && a.lastQuiet) {
 		a.dropInto(pcm, forced)
 		quiet = isQuiet(pcm)
 	}
 	a.lastQuiet = quiet
 	a.played(pcm, playAt)
+}
+
+// decode plays packet p into pcm and moves the timestamp expected next
+// past it.
+func (a *Audio) decode(p *rtp.Packet, pcm []int16) {
+	n, err := a.dec.Decode(p.Payload, pcm)
+	if err != nil {
+		a.errs.Add(1)
+		a.conceal(pcm)
+		n = opus.FrameSamples
+	} else {
+		a.decoded.Add(1)
+	}
+	a.nextTS, a.tsKnown = p.Timestamp+uint32(n), true
+	a.dtx = len(p.Payload) <= maxDTXBytes
+}
+
+// settle tells how many frames the head packet, of timestamp ts, comes
+// after the one expected next, and counts the frames concealed while the
+// buffer was empty: the head is the next in sequence, so those of them
+// before its timestamp are a silence the sender did not announce, and
+// those after were waiting for it, late. A head after a gap puts the
+// sender in DTX.
+func (a *Audio) settle(ts uint32) (ahead int) {
+	if !a.tsKnown {
+		a.resolve(a.unsure)
+		return 0
+	}
+	diff := int(int32(ts - a.nextTS))
+	ahead = diff / opus.FrameSamples
+	if diff < 0 {
+		ahead = -((-diff + opus.FrameSamples - 1) / opus.FrameSamples)
+	}
+	a.resolve(min(a.unsure, max(0, -ahead)))
+	if ahead > 0 {
+		a.dtx = true
+	}
+	return ahead
+}
+
+// resolve counts the unsure frames: late of them as concealed, the
+// others as silence.
+func (a *Audio) resolve(late int) {
+	if a.unsure == 0 {
+		return
+	}
+	ms := uint64(frameDuration / time.Millisecond)
+	a.concealedMs.Add(uint64(late) * ms)
+	a.silentMs.Add(uint64(a.unsure-late) * ms)
+	a.unsure = 0
+}
+
+// comfort plays a frame of a gap the sender sent nothing for: the
+// decoder's concealment, which after a DTX frame is Opus's comfort
+// noise (libopus decodes a DTX frame as a lost one).
+func (a *Audio) comfort(pcm []int16) {
+	if err := a.dec.Conceal(pcm); err != nil {
+		clear(pcm)
+	}
+	a.silentMs.Add(uint64(frameDuration / time.Millisecond))
+	a.nextTS += opus.FrameSamples
+	a.lastQuiet = true // the sender's own voice detection called it silence
 }
 
 // startLocked tells whether to start playing: once the first packet
@@ -237,11 +355,13 @@ func (a *Audio) startLocked(now time.Time, target time.Duration) bool {
 	buf, est := a.feed.buf, a.feed.est
 	for buf.Len() > 0 && buf.Peek(0) == nil {
 		buf.Skip() // lost at the head: nothing to wait for
+		a.resolve(a.unsure)
 	}
 	head := buf.Peek(0)
 	if head == nil || est.Delay(head.Timestamp, now) < target {
 		return false
 	}
+	a.settle(head.Timestamp)
 	a.skipToLocked(now, target)
 	a.playing, a.missing, a.lastQuiet, a.sinceDrop = true, 0, false, 0
 	return true
@@ -274,16 +394,19 @@ func (a *Audio) dropInto(pcm []int16, forced bool) {
 	if st != jitter.Ready {
 		return // only a drop decided with a packet waiting comes here
 	}
-	if _, err := a.dec.Decode(p.Payload, a.spare); err != nil {
+	n, err := a.dec.Decode(p.Payload, a.spare)
+	if err != nil {
 		a.errs.Add(1)
 		return
 	}
 	a.decoded.Add(1)
+	a.dtx = len(p.Payload) <= maxDTXBytes
 	if !forced && !isQuiet(a.spare) {
 		a.pending, a.pendingTS = true, p.Timestamp
 		return
 	}
 	crossfade(pcm, a.spare)
+	a.nextTS = p.Timestamp + uint32(n)
 	a.droppedMs.Add(uint64(frameDuration / time.Millisecond))
 	a.sinceDrop = 0
 }
@@ -333,7 +456,7 @@ func (a *Audio) Stats() AudioStats {
 	ms := func(v *atomic.Int64) float64 { return float64(v.Load()) / float64(time.Millisecond) }
 	return AudioStats{Codec: "opus", PacketsReceived: bs.Received, PacketsLost: bs.Lost,
 		Decoded: a.decoded.Load(), DecodeErrors: a.errs.Load(), FECRecovered: a.fec.Load(),
-		ConcealedMs: a.concealedMs.Load(), JitterMs: ms(&a.jitter), TargetDelayMs: ms(&a.target), DelayMs: ms(&a.delay),
+		ConcealedMs: a.concealedMs.Load(), SilentMs: a.silentMs.Load(), JitterMs: ms(&a.jitter), TargetDelayMs: ms(&a.target), DelayMs: ms(&a.delay),
 		DelayMsP50: d[0], DelayMsP95: d[1],
 		InsertedMs: a.insertedMs.Load(), DroppedMs: a.droppedMs.Load(),
 		LatencyMsP50: p[0], LatencyMsP95: p[1], LatencySamples: a.latency.Count()}

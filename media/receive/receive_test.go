@@ -239,18 +239,42 @@ func TestAudioReceiveFECAndLatency(t *testing.T) {
 	}
 }
 
+// After the last packet the sender is taken as silent once
+// pauseAfterMissing frames were concealed: no endless concealment. Those
+// frames count once the next packet tells what they were: concealment
+// when it is the packet they stood in for, come late, and silence when
+// its timestamp jumps over them with no sequence number missing (a
+// sender in DTX that did not announce it).
 func TestAudioReceiveConcealsUnderrun(t *testing.T) {
-	first := time.Now()
-	clk := &fakeClock{}
-	a := newTraceAudio(t, clk)
-	pkts := opusStream(t, first, 10)
-	// Ten frames more than were sent.
-	playTrace(t, a, clk, pkts, arrivals(first, 10, func(int) time.Duration { return 0 }), first.Add(30*time.Millisecond), 22)
-	st := a.Stats()
-	// After the last packet the sender is taken as silent once
-	// pauseAfterMissing frames were concealed: no endless concealment.
-	if st.Decoded != 10 || st.ConcealedMs != (pauseAfterMissing-1)*20 {
-		t.Fatalf("stats %+v", st)
+	const unsure = (pauseAfterMissing - 1) * 20
+	for _, c := range []struct {
+		name              string
+		jump              int // frames the 11th packet's timestamp skips
+		concealed, silent uint64
+	}{
+		{"late", 0, unsure, 0},
+		{"silence", 40, 0, unsure},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			first := time.Now()
+			clk := &fakeClock{}
+			a := newTraceAudio(t, clk)
+			pkts := opusStream(t, first, 11)
+			arrive := arrivals(first, 11, func(int) time.Duration { return 0 })
+			pkts[10].Timestamp += uint32(c.jump * opus.FrameSamples)
+			arrive[10] = arrive[10].Add(time.Duration(max(12, c.jump)) * frameDuration)
+			// Twelve frames more than the first ten packets.
+			start := first.Add(30 * time.Millisecond)
+			playTrace(t, a, clk, pkts[:10], arrive[:10], start, 22)
+			if st := a.Stats(); st.Decoded != 10 || st.ConcealedMs != 0 || st.SilentMs != 0 {
+				t.Fatalf("before the 11th packet: stats %+v, want 10 decoded and nothing yet counted", st)
+			}
+			playTrace(t, a, clk, pkts[10:], arrive[10:], start.Add(22*frameDuration), c.jump+10)
+			st := a.Stats()
+			if st.Decoded != 11 || st.ConcealedMs != c.concealed || st.SilentMs != c.silent || st.PacketsLost != 0 {
+				t.Fatalf("stats %+v, want 11 decoded, %d ms concealed, %d ms silent, none lost", st, c.concealed, c.silent)
+			}
+		})
 	}
 }
 

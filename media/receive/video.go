@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/rtp/codecs"
 
 	"causerie/media"
 	"causerie/media/stats"
@@ -40,6 +39,10 @@ type VideoStats struct {
 	PacketsLost   uint64
 	Packets       uint64
 	Keyframes     uint64
+	// FramesDropped were incomplete or predicted from a picture never
+	// decoded (see assembler): dropped, with a keyframe asked for,
+	// rather than decoded into an error or garbage.
+	FramesDropped uint64
 	Width, Height int
 	// LatencyMsP50/P95 are capture-to-decode delays read from the
 	// synthetic camera's barcode; zero when the sender does not stamp.
@@ -77,8 +80,10 @@ type Video struct {
 	opts  VideoOptions
 	feed  *feeder
 	dec   *vpx.Decoder
+	asm   *assembler // belongs to decodeLoop
 
 	frames, errs, keyframes atomic.Uint64
+	dropped                 atomic.Uint64 // frames assemble found undecodable
 	size                    atomic.Uint64 // width<<32 | height
 	first                   atomic.Int64  // unix ns of the first decoded frame
 	latency                 *stats.Window
@@ -109,7 +114,7 @@ func NewVideo(codec string, track RTPReader, opts VideoOptions) (*Video, error) 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	v := &Video{codec: c, track: track, opts: opts, feed: newFeeder(opts.Now), dec: dec,
+	v := &Video{codec: c, track: track, opts: opts, feed: newFeeder(opts.Now), dec: dec, asm: newAssembler(c),
 		latency: stats.NewWindow(4096), held: stats.NewWindow(1024), offset: stats.NewWindow(1024), offsetAbs: stats.NewWindow(1024),
 		loopDone: make(chan struct{})}
 	v.srs, _ = track.(SenderReporter)
@@ -196,9 +201,11 @@ func (v *Video) decodeLoop(ctx context.Context) {
 				// The buffer restarted after a jump (a stall, a sender
 				// restart): what precedes is gone, start from a keyframe.
 				lastResets, needKey = resets, true
+				v.asm.forget()
 			}
 			if lost > 0 {
 				needKey = true
+				v.asm.forget()
 			}
 			if !ok {
 				if lost > 0 {
@@ -211,7 +218,28 @@ func (v *Video) decodeLoop(ctx context.Context) {
 				buf, spare = spare[n-1][:0], spare[:n-1]
 			}
 			f := heldFrame{}
-			f.data, f.key = v.depacketize(pkts, buf)
+			var st frameStatus
+			f.data, f.key, st = v.asm.assemble(pkts, buf)
+			switch st {
+			case frameEmpty:
+				// Padding: it only kept the sequence numbers contiguous.
+				// Without a picture yet, it still shows that the SFU
+				// forwards the track to us (LiveKit pads a new
+				// subscription until the publisher's next frame), so a
+				// keyframe can be asked for.
+				if needKey && now.Sub(lastPLI) >= keyframeRequestInterval {
+					v.track.RequestKeyframe()
+					lastPLI = now
+				}
+				spare = append(spare, f.data)
+				continue
+			case frameBroken:
+				// Incomplete, or predicted from what the decoder never
+				// got: what follows predicts from it in turn.
+				needKey = true
+				v.asm.forget()
+				v.dropped.Add(1)
+			}
 			if needKey && !f.key {
 				// A VP8/VP9 delta frame after a loss would decode into
 				// garbage; wait for the keyframe we ask for.
@@ -334,47 +362,14 @@ func (v *Video) decode(frame []byte, key bool, img *media.I420) error {
 }
 
 // depacketize joins the payloads of one frame's packets into dst and tells
-// whether the frame is a keyframe. VP9 layers are length-prefixed (4 bytes,
-// big endian) so decode can feed them one at a time.
+// whether the frame is a keyframe (see assembler; an undecodable frame
+// gives no data).
 func (v *Video) depacketize(pkts []*rtp.Packet, dst []byte) ([]byte, bool) {
-	key := false
-	if v.codec == vpx.VP8 {
-		var d codecs.VP8Packet
-		for i, p := range pkts {
-			payload, err := d.Unmarshal(p.Payload)
-			if err != nil {
-				return dst[:0], false
-			}
-			if i == 0 && d.S == 1 && d.PID == 0 && len(payload) > 0 {
-				// VP8 payload header: P bit (inverse keyframe flag), RFC 6386 §9.1.
-				key = payload[0]&0x01 == 0
-			}
-			dst = append(dst, payload...)
-		}
-		return dst, key
+	data, key, st := v.asm.assemble(pkts, dst)
+	if st != frameOK {
+		return data[:0], false
 	}
-	var d codecs.VP9Packet
-	layerStart := -1
-	for i, p := range pkts {
-		payload, err := d.Unmarshal(p.Payload)
-		if err != nil {
-			return dst[:0], false
-		}
-		if i == 0 {
-			key = !d.P
-		}
-		if d.B || layerStart < 0 {
-			layerStart = len(dst)
-			dst = append(dst, 0, 0, 0, 0)
-		}
-		dst = append(dst, payload...)
-		if d.E || i == len(pkts)-1 {
-			n := len(dst) - layerStart - 4
-			dst[layerStart], dst[layerStart+1], dst[layerStart+2], dst[layerStart+3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
-			layerStart = -1
-		}
-	}
-	return dst, key
+	return data, key
 }
 
 // Stats reports the counters so far.
@@ -385,7 +380,7 @@ func (v *Video) Stats() VideoStats {
 	v.feed.mu.Unlock()
 	size := v.size.Load()
 	s := VideoStats{Codec: v.codec.String(), FramesDecoded: v.frames.Load(), DecodeErrors: v.errs.Load(),
-		PacketsLost: bs.Lost, Packets: bs.Received, Keyframes: v.keyframes.Load(),
+		PacketsLost: bs.Lost, Packets: bs.Received, Keyframes: v.keyframes.Load(), FramesDropped: v.dropped.Load(),
 		Width: int(size >> 32), Height: int(size & 0xffffffff),
 		LatencyMsP50: p[0], LatencyMsP95: p[1], LatencySamples: v.latency.Count()}
 	if ns := v.first.Load(); ns != 0 {

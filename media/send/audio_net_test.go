@@ -75,8 +75,9 @@ func (s *voiceSource) ReadFrame(ctx context.Context, pcm []int16) (time.Time, er
 
 // TestAudioFollowsNetwork: the sender's packets shrink when the network
 // asks for 24 kbps instead of 64, the encoder is told the measured loss,
-// and with DTX on silence goes out as packets of a byte or two, still one
-// every 20 ms.
+// and with DTX (on by default) silence goes out as a packet of a byte or
+// two at its start and a comfort noise update now and then: the sink is
+// still called every 20 ms, with nothing to send for the other frames.
 func TestAudioFollowsNetwork(t *testing.T) {
 	src := &voiceSource{}
 	var mu sync.Mutex
@@ -107,7 +108,6 @@ func TestAudioFollowsNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.SetNetwork(64000, 0)
-	a.SetDTX(true)
 	if err := a.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -127,13 +127,131 @@ func TestAudioFollowsNetwork(t *testing.T) {
 	if st := a.Stats(); st.BitrateBps != 24000 || st.ExpectedLossPct != 20 {
 		t.Errorf("stats %+v, want 24000 bit/s and 20%% expected loss", st)
 	}
-	var dtx int
-	for _, s := range sizes[2*phase+25 : 3*phase] {
-		if s <= 2 {
+	var dtx, sent, announced int
+	for k, s := range sizes[2*phase+25 : 3*phase] {
+		if s <= MaxDTXBytes {
 			dtx++
 		}
+		if s > 0 {
+			sent++
+		}
+		if s > 0 && s <= MaxDTXBytes {
+			announced++
+			if prev := sizes[2*phase+25+k-1]; prev <= MaxDTXBytes {
+				t.Errorf("silence: DTX frame %d sent after another DTX frame", k)
+			}
+		}
 	}
-	if n := phase - 25; dtx < n*8/10 {
-		t.Errorf("silence: %d of %d packets were DTX", dtx, n)
+	// libopus updates the comfort noise every 21st frame and we announce
+	// the DTX after each: 12 packets in 2.5 s, where 125 went without DTX.
+	n := phase - 25
+	t.Logf("silence: %d of %d frames DTX, %d packets sent (%d of them announcing DTX)", dtx, n, sent, announced)
+	if dtx < n*8/10 || sent > n/10 || announced == 0 {
+		t.Errorf("silence: %d of %d frames DTX, %d packets sent (%d announcing DTX); want most DTX, at most %d sent", dtx, n, sent, announced, n/10)
+	}
+	var packets, empty uint64
+	for _, s := range sizes {
+		if s > 0 {
+			packets++
+		} else {
+			empty++
+		}
+	}
+	if st := a.Stats(); st.PacketsSent != packets || st.SilentFrames != empty {
+		t.Errorf("stats: %d packets sent, %d silent frames; the sink got %d packets and %d empty frames", st.PacketsSent, st.SilentFrames, packets, empty)
+	}
+}
+
+// TestAudioDTXOnOff: speech is sent in full either way; silence, with
+// DTX on (the default), in a few packets a second where DTX off sends 50.
+// It logs the rates of each.
+func TestAudioDTXOnOff(t *testing.T) {
+	const half = 150 // frames: 3 s of speech, then 3 s of silence
+	for _, on := range []bool{true, false} {
+		src := &voiceSource{}
+		ctx, cancel := context.WithCancel(context.Background())
+		var frames int
+		var packets, bytes [2]int // speech, silence; from 0.5 s into each
+		a, err := NewAudio(src, 32000, func(frame []byte, _ time.Duration, _ uint8) error {
+			frames++
+			if h := (frames - 1) / half; (frames-1)%half >= 25 && len(frame) > 0 {
+				packets[h]++
+				bytes[h] += len(frame)
+			}
+			switch frames {
+			case half:
+				src.mu.Lock()
+				src.quiet = true
+				src.mu.Unlock()
+			case 2 * half:
+				cancel()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.SetDTX(on)
+		if err := a.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		secs := float64(half-25) / 50
+		t.Logf("DTX %v: speech %.1f packets/s, %.0f B/s of payload; silence %.1f packets/s, %.0f B/s",
+			on, float64(packets[0])/secs, float64(bytes[0])/secs, float64(packets[1])/secs, float64(bytes[1])/secs)
+		if packets[0] != half-25 {
+			t.Errorf("DTX %v: %d packets of speech for %d frames", on, packets[0], half-25)
+		}
+		if quiet := float64(packets[1]) / secs; on && quiet >= 5 || !on && packets[1] != half-25 {
+			t.Errorf("DTX %v: %d packets of silence for %d frames", on, packets[1], half-25)
+		}
+		if st := a.Stats(); !on && st.SilentFrames != 0 {
+			t.Errorf("DTX off: %d frames not sent", st.SilentFrames)
+		}
+	}
+}
+
+// TestAudioMuteKeepsTime: while muted nothing is sent, but every frame's
+// duration still reaches the sink as an empty frame, so the RTP clock
+// runs on and the first packet after unmuting carries the time it was
+// spoken, not the time the user muted.
+func TestAudioMuteKeepsTime(t *testing.T) {
+	src := &voiceSource{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var frames, empty, sent int
+	var elapsed time.Duration
+	var a *Audio
+	a, err := NewAudio(src, 32000, func(frame []byte, d time.Duration, _ uint8) error {
+		frames++
+		elapsed += d
+		if len(frame) == 0 {
+			empty++
+		} else {
+			sent++
+		}
+		switch frames {
+		case 50:
+			a.SetMuted(true)
+		case 150:
+			a.SetMuted(false)
+		case 200:
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Frame 50 was sent before the mute; 51–150 were muted (the flag
+	// is read before each frame); 151–200 were speech again.
+	if frames != 200 || empty != 100 || sent != 100 || elapsed != 4*time.Second {
+		t.Errorf("%d frames (%d empty, %d sent) covering %v; want 200 (100, 100) covering 4s", frames, empty, sent, elapsed)
+	}
+	if st := a.Stats(); st.PacketsSent != 100 {
+		t.Errorf("stats: %d packets sent, want 100", st.PacketsSent)
 	}
 }

@@ -15,7 +15,9 @@ import (
 )
 
 // FrameSink takes one encoded frame lasting d. For audio, level is the
-// frame's level in -dBov (0 loudest, 127 silence). It must not keep frame.
+// frame's level in -dBov (0 loudest, 127 silence), and frame may be
+// empty: a frame DTX does not send (Audio.SetDTX), whose d the stream's
+// clock still counts. It must not keep frame.
 type FrameSink func(frame []byte, d time.Duration, level uint8) error
 
 // VideoConfig describes the encoded stream.
@@ -26,10 +28,11 @@ type VideoConfig struct {
 	BitrateKbps int
 	// MinKeyframeInterval spaces keyframes the SFU asks for: a burst of
 	// PLIs (several subscribers joining, a lossy link) yields one
-	// keyframe, not a burst of them. Requests within it after a keyframe
-	// are dropped. Default 500 ms: longer than the 300 ms after which our
-	// own receive path repeats a request, so a lost keyframe is sent again
-	// at a later repeat.
+	// keyframe, not a burst of them. A request within it after a keyframe
+	// is kept and answered when it has passed, never dropped: the SFU
+	// does not repeat its requests sooner than its PLI throttle (0.5 to
+	// 1 s in livekit-server), so a dropped one left a newly forwarded
+	// subscriber without a picture that long. Default 500 ms.
 	MinKeyframeInterval time.Duration
 }
 
@@ -96,7 +99,7 @@ type encoding struct {
 	lastSent time.Time // capture time of the last frame written
 	out      []byte
 
-	keyframeWanted atomic.Bool // asked by the SFU, rate-limited
+	keyframeWanted atomic.Bool // asked by the SFU, pending until a keyframe
 	width, height  atomic.Int32
 	active         atomic.Bool
 	target         atomic.Int32
@@ -307,13 +310,14 @@ func (v *Video) encodeLayer(i int, l *encoding, pic *media.I420, captured time.T
 	}
 	// A layer starting, or starting again after a pause, begins with a
 	// keyframe: receivers switched to it have nothing to predict from.
-	force := restart || !l.sending
-	if l.keyframeWanted.Swap(false) && captured.Sub(l.lastKey) >= v.cfg.MinKeyframeInterval {
-		// A request sooner than that after a keyframe comes from the
-		// same loss (or the same joining subscriber) that keyframe
-		// answers; if it did not, the receiver asks again.
-		force = true
-	}
+	// A request sooner than MinKeyframeInterval after a keyframe waits
+	// until then, pending: it may come from a subscriber the SFU began
+	// forwarding this layer to after that keyframe, who has nothing to
+	// decode until the next one, and the SFU does not repeat it sooner
+	// than its own PLI throttle (livekit-server: 0.5 s for the lowest
+	// layer, 1 s above).
+	force := restart || !l.sending ||
+		l.keyframeWanted.Load() && captured.Sub(l.lastKey) >= v.cfg.MinKeyframeInterval
 	pts = max(l.lastPTS+1, pts)
 	l.lastPTS = pts
 	start := time.Now()
@@ -331,6 +335,9 @@ func (v *Video) encodeLayer(i int, l *encoding, pic *media.I420, captured time.T
 	}
 	l.out = frame
 	if key {
+		// Any keyframe answers the requests so far, those it was not
+		// forced for included.
+		l.keyframeWanted.Store(false)
 		l.lastKey = captured
 		l.keyframes.Add(1)
 	}
