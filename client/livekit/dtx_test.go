@@ -2,9 +2,7 @@ package livekit_test
 
 import (
 	"context"
-	"math"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,9 +10,9 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"causerie/client"
-	"causerie/client/livekit"
 	"causerie/client/livekit/lkserver"
 	"causerie/media/playout"
+	"causerie/media/synth"
 )
 
 // Phrases of the DTX test: speech, then a quiet room, over and over.
@@ -27,54 +25,6 @@ const (
 	// and its voice detector's own delay), with a margin.
 	dtxHangover = 600 * time.Millisecond
 )
-
-// phrases is a microphone paced by the wall clock: a voiced vowel (a
-// 150 Hz pitch with harmonics, about -20 dBFS) for speakFor, then the
-// noise of a quiet room (about -70 dBFS) for pauseFor, from its first
-// frame on.
-type phrases struct {
-	start atomic.Int64 // Unix ns of the first sample, once started
-	n     int64        // frames delivered
-	seed  uint64
-}
-
-func (p *phrases) ReadFrame(ctx context.Context, pcm []int16) (time.Time, error) {
-	if p.start.Load() == 0 {
-		p.start.Store(time.Now().UnixNano())
-	}
-	start := time.Unix(0, p.start.Load())
-	first := start.Add(time.Duration(p.n) * 20 * time.Millisecond)
-	t := time.NewTimer(time.Until(first.Add(20 * time.Millisecond)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return time.Time{}, ctx.Err()
-	case <-t.C:
-	}
-	for i := range pcm {
-		k := p.n*int64(len(pcm)) + int64(i)
-		var v float64
-		if time.Duration(k)*time.Second/48000%phraseFor < speakFor {
-			ph := 2 * math.Pi * 150 * float64(k) / 48000
-			for h := 1.0; h <= 12; h++ {
-				v += 1500 * math.Sin(h*ph) / h
-			}
-		}
-		p.seed = p.seed*6364136223846793005 + 1442695040888963407
-		v += float64(int64(p.seed>>59) - 16) // uniform in [-16, 15]: -70 dBFS
-		pcm[i] = int16(v)
-	}
-	p.n++
-	return first, nil
-}
-
-// started is when the first sample was captured, or the zero time.
-func (p *phrases) started() time.Time {
-	if ns := p.start.Load(); ns != 0 {
-		return time.Unix(0, ns)
-	}
-	return time.Time{}
-}
 
 // rtpSeen is what a plain subscriber saw of a track: each packet's
 // sequence number, timestamp and payload size, as the SFU forwarded them.
@@ -120,14 +70,6 @@ func (r *rtpSeen) between(from, to time.Time) (packets, bytes int) {
 // test.
 func listener(t *testing.T, srv *lkserver.Server, room, identity string) (*client.Session, <-chan client.Event) {
 	t.Helper()
-	token, err := srv.Token(room, identity, identity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := livekit.New(srv.URL, token, livekit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	speaker := playout.NewNull()
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -139,21 +81,7 @@ func listener(t *testing.T, srv *lkserver.Server, room, identity string) (*clien
 		stop()
 		<-done
 	})
-	s := client.New(client.Config{Backend: b, Speaker: speaker})
-	events := make(chan client.Event, 1024)
-	go func() { // ends when the session's events close, after Leave
-		for ev := range s.Events() {
-			events <- ev
-		}
-		close(events)
-	}()
-	jctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := s.Join(jctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Leave)
-	return s, events
+	return joinRoom(t, srv, room, identity, client.Config{Speaker: speaker})
 }
 
 // TestDTXThroughSFU: with DTX (on by default) Ann's silences cost a few
@@ -163,7 +91,7 @@ func listener(t *testing.T, srv *lkserver.Server, room, identity string) (*clien
 // concealed), and LiveKit's speaking indicator follows her phrases.
 func TestDTXThroughSFU(t *testing.T) {
 	srv := startSFU(t)
-	mic := &phrases{seed: 1}
+	mic := &synth.Phrases{Speak: speakFor, Pause: pauseFor, Seed: 1}
 	ann, _ := joinRoom(t, srv, "dtx", "ann", client.Config{Mic: mic})
 	ben, benEvents := listener(t, srv, "dtx", "ben")
 
@@ -222,7 +150,7 @@ func TestDTXThroughSFU(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, got := audio(); got.PacketsReceived > 0 && !mic.started().IsZero() {
+		if _, got := audio(); got.PacketsReceived > 0 && !mic.Started().IsZero() {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -231,7 +159,7 @@ func TestDTXThroughSFU(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// From the next phrase on, three phrases.
-	start := mic.started()
+	start := mic.Started()
 	phrase := start.Add((time.Since(start)/phraseFor + 1) * phraseFor)
 	sleepUntil := func(at time.Time) { time.Sleep(time.Until(at)) }
 	const phrasesRun = 3

@@ -39,7 +39,8 @@ func participant(t *testing.T, srv *lkserver.Server, identity string, devices bo
 }
 
 // joinRoom joins room as identity with cfg's devices, a LiveKit backend
-// and the null speaker, and leaves at the end of the test.
+// and cfg.Speaker (the null speaker when nil), and leaves at the end of
+// the test.
 func joinRoom(t *testing.T, srv *lkserver.Server, room, identity string, cfg client.Config) (*client.Session, <-chan client.Event) {
 	t.Helper()
 	token, err := srv.Token(room, identity, identity)
@@ -49,7 +50,9 @@ func joinRoom(t *testing.T, srv *lkserver.Server, room, identity string, cfg cli
 	if cfg.Backend, err = livekit.New(srv.URL, token, livekit.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Speaker = playout.NewNull()
+	if cfg.Speaker == nil {
+		cfg.Speaker = playout.NewNull()
+	}
 	s := client.New(cfg)
 	// Relay the events through a buffer so the session never waits on
 	// the test, and the test can wait for the one it expects.

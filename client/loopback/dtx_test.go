@@ -2,52 +2,14 @@ package loopback_test
 
 import (
 	"context"
-	"math"
 	"testing"
 	"time"
 
 	"causerie/client"
 	"causerie/client/loopback"
 	"causerie/media/playout"
+	"causerie/media/synth"
 )
-
-// talker is a microphone paced by the wall clock: a voiced vowel (about
-// -20 dBFS) for the first 2 s of every 5, the noise of a quiet room
-// (about -70 dBFS) the rest of the time.
-type talker struct {
-	start time.Time
-	n     int64
-	seed  uint64
-}
-
-func (p *talker) ReadFrame(ctx context.Context, pcm []int16) (time.Time, error) {
-	if p.start.IsZero() {
-		p.start = time.Now()
-	}
-	first := p.start.Add(time.Duration(p.n) * 20 * time.Millisecond)
-	t := time.NewTimer(time.Until(first.Add(20 * time.Millisecond)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return time.Time{}, ctx.Err()
-	case <-t.C:
-	}
-	for i := range pcm {
-		k := p.n*int64(len(pcm)) + int64(i)
-		var v float64
-		if k%(5*48000) < 2*48000 {
-			ph := 2 * math.Pi * 150 * float64(k) / 48000
-			for h := 1.0; h <= 12; h++ {
-				v += 1500 * math.Sin(h*ph) / h
-			}
-		}
-		p.seed = p.seed*6364136223846793005 + 1442695040888963407
-		v += float64(int64(p.seed>>59) - 16)
-		pcm[i] = int16(v)
-	}
-	p.n++
-	return first, nil
-}
 
 // TestLoopbackDTX: the test call carries DTX as the SFU does. Silences
 // go out as a few packets, with sequence numbers that run on and
@@ -62,7 +24,7 @@ func TestLoopbackDTX(t *testing.T) {
 	defer func() { cancel(); <-spkDone }()
 	s := client.New(client.Config{
 		Backend: loopback.New(loopback.Options{Name: "Ann", Peer: "Your test call", Room: "Test call"}),
-		Mic:     &talker{seed: 1}, Speaker: spk,
+		Mic:     &synth.Phrases{Speak: 2 * time.Second, Pause: 3 * time.Second, Seed: 1}, Speaker: spk,
 	})
 	speaking := make(chan bool, 64)
 	go func() { // ends when the session's events close, after Leave

@@ -135,27 +135,7 @@ func TestAudioDelayBurstThenCalm(t *testing.T) {
 	pulls := playTrace(t, a, clk, pkts, arrive, first.Add(30*time.Millisecond), n-10)
 	checkInaudible(t, pulls)
 
-	burstAt, calmAt := first.Add(10*time.Second), first.Add(13*time.Second)
-	var calmDelay, peak time.Duration
-	var grown, back time.Duration = -1, -1
-	for _, p := range pulls {
-		switch {
-		case p.at.Before(burstAt):
-			if p.at.After(burstAt.Add(-2 * time.Second)) {
-				calmDelay = max(calmDelay, p.delay)
-			}
-		case p.at.Before(calmAt):
-			peak = max(peak, p.delay)
-			if grown < 0 && p.delay >= 80*time.Millisecond {
-				grown = p.at.Sub(burstAt)
-			}
-		default:
-			peak = max(peak, p.delay)
-			if back < 0 && p.at.After(calmAt.Add(time.Second)) && p.delay <= calmDelay+5*time.Millisecond {
-				back = p.at.Sub(calmAt)
-			}
-		}
-	}
+	calmDelay, peak, grown, back := burstPhases(pulls, first.Add(10*time.Second), first.Add(13*time.Second))
 	st := a.Stats()
 	if calmDelay > jitter.MinDelay+dropAbove+5*time.Millisecond {
 		t.Errorf("delay %v on a calm network, want at most %v", calmDelay, jitter.MinDelay+dropAbove)
@@ -176,6 +156,34 @@ func TestAudioDelayBurstThenCalm(t *testing.T) {
 	}
 	t.Logf("calm delay %v; burst 0–120 ms: delay ≥80 ms after %v, peak %v; back to %v %v after calm; inserted %d ms, dropped %d ms, concealed %d ms, jitter %.1f ms",
 		calmDelay, grown, peak, calmDelay, back, st.InsertedMs, st.DroppedMs, st.ConcealedMs, st.JitterMs)
+}
+
+// burstPhases reads a trace with a jitter burst from burstAt to calmAt:
+// the largest delay in the 2 s before the burst (calm), the peak from the
+// burst on, how long into the burst the delay reached 80 ms, and how long
+// after the calm (from 1 s on) it was back within 5 ms of the calm delay;
+// -1 for what never happened.
+func burstPhases(pulls []pullInfo, burstAt, calmAt time.Time) (calm, peak, grown, back time.Duration) {
+	grown, back = -1, -1
+	for _, p := range pulls {
+		switch {
+		case p.at.Before(burstAt):
+			if p.at.After(burstAt.Add(-2 * time.Second)) {
+				calm = max(calm, p.delay)
+			}
+		case p.at.Before(calmAt):
+			peak = max(peak, p.delay)
+			if grown < 0 && p.delay >= 80*time.Millisecond {
+				grown = p.at.Sub(burstAt)
+			}
+		default:
+			peak = max(peak, p.delay)
+			if back < 0 && p.at.After(calmAt.Add(time.Second)) && p.delay <= calm+5*time.Millisecond {
+				back = p.at.Sub(calmAt)
+			}
+		}
+	}
+	return calm, peak, grown, back
 }
 
 // With a steady jitter the delay settles around the target and the

@@ -122,26 +122,7 @@ func TestAudioDTXDelayBurstThenCalm(t *testing.T) {
 	pulls := playTrace(t, a, clk, pkts, arrive, first.Add(30*time.Millisecond), n-10)
 	checkInaudible(t, pulls)
 
-	burstAt, calmAt := first.Add(10*time.Second), first.Add(13*time.Second)
-	var calmDelay, peak time.Duration
-	var grown, back time.Duration = -1, -1
-	for _, p := range pulls {
-		switch {
-		case p.at.Before(burstAt):
-			if p.at.After(burstAt.Add(-2 * time.Second)) {
-				calmDelay = max(calmDelay, p.delay)
-			}
-		case p.at.Before(calmAt):
-			peak = max(peak, p.delay)
-			if grown < 0 && p.delay >= 80*time.Millisecond {
-				grown = p.at.Sub(burstAt)
-			}
-		default:
-			if back < 0 && p.at.After(calmAt.Add(time.Second)) && p.delay <= calmDelay+5*time.Millisecond {
-				back = p.at.Sub(calmAt)
-			}
-		}
-	}
+	calmDelay, peak, grown, back := burstPhases(pulls, first.Add(10*time.Second), first.Add(13*time.Second))
 	st := a.Stats()
 	t.Logf("calm delay %v; burst 0–120 ms: delay ≥80 ms after %v, peak %v; back to %v %v after calm; inserted %d ms, dropped %d ms, concealed %d ms, silent %d ms",
 		calmDelay, grown, peak, calmDelay, back, st.InsertedMs, st.DroppedMs, st.ConcealedMs, st.SilentMs)

@@ -73,29 +73,25 @@ func TestFeedConvertsOnlyWhatIsShown(t *testing.T) {
 	}
 }
 
-// BenchmarkFeedPut is the decoder's share of a 360p picture: a copy.
-func BenchmarkFeedPut(b *testing.B) {
-	var fresh atomic.Bool
-	f := newFeed(&fresh)
-	f.setSize(558, 312)
-	src := grey(640, 360, 100)
-	b.ReportAllocs()
-	for b.Loop() {
-		f.put(src)
-	}
-}
-
-// BenchmarkFeedPrepare is the presenter's share: the conversion of one
-// 360p picture to a 558×312 tile.
-func BenchmarkFeedPrepare(b *testing.B) {
-	var fresh atomic.Bool
-	f := newFeed(&fresh)
-	f.setSize(558, 312)
-	src := grey(640, 360, 100)
-	b.ReportAllocs()
-	for b.Loop() {
-		f.put(src)
-		f.prepare()
-		f.present()
+// BenchmarkFeed is what a 360p picture costs on its way to a 558×312
+// tile: "put" the decoder's share (a copy), "shown" the whole way (the
+// presenter's conversion and the swap on Fyne's thread too).
+func BenchmarkFeed(b *testing.B) {
+	for _, shown := range []bool{false, true} {
+		name := map[bool]string{false: "put", true: "shown"}[shown]
+		b.Run(name, func(b *testing.B) {
+			var fresh atomic.Bool
+			f := newFeed(&fresh)
+			f.setSize(558, 312)
+			src := grey(640, 360, 100)
+			b.ReportAllocs()
+			for b.Loop() {
+				f.put(src)
+				if shown {
+					f.prepare()
+					f.present()
+				}
+			}
+		})
 	}
 }
