@@ -38,8 +38,10 @@ const (
 	// Causerie sends Opus DTX: its synthetic microphone, a tone burst a
 	// second over faint noise, goes out in about 33 packets a second, and
 	// the browser plays the gaps as comfort noise. So the browser's bar
-	// is what it played (400 frames' worth of samples) with next to no
-	// concealment, and fewer packets.
+	// is what it played (400 frames' worth of samples), and fewer
+	// packets. Concealment is held to issue 3's bar for a lossy network,
+	// 10 %: on a loaded machine late packets made Chromium conceal 2.5 %
+	// with none lost, an idle one 0.
 	minAudioPacketsDTX    = 250 // of about 500
 	minAudioSamplesPlayed = minAudioPackets * 960
 	maxConcealedPerMille  = 10
