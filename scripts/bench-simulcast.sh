@@ -8,7 +8,12 @@
 #    (media/vpx/defaults.go and encoder.go) on the same clip of the
 #    synthetic camera: the CPU time (user + system) of each process, best
 #    of BENCH_RUNS alternated runs, since the two shared cores make single
-#    runs vary by 15 % or more.
+#    runs vary by 15 % or more;
+#  - the three-layer figure issue 3 sets a goal for (under 35 % of one
+#    core): every run, the best and the median. This VM's speed varies by
+#    up to 1.5x from one minute to the next, with the same binary, and
+#    interference only ever adds time: the best run is the cost, the
+#    median what a busy minute gives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench-results
@@ -19,7 +24,7 @@ kbps=1126 # the 720p layer's share of a 1.7 Mbps camera budget (media/send)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go test -run '^$' -bench 'Simulcast720p30|Single720p30' -benchtime 300x -count "${BENCH_COUNT:-3}" ./media/send | tee "$work/go.txt"
+go test -run '^$' -bench 'Simulcast720p30|Single720p30' -benchtime 300x -count "${BENCH_COUNT:-7}" ./media/send | tee "$work/go.txt"
 go test -run '^$' -bench 'Downscale' -benchmem -count "${BENCH_COUNT:-3}" ./media | tee -a "$work/go.txt"
 
 go build -o "$work/vp8clip" ./scripts/vp8clip
@@ -75,6 +80,15 @@ theirs_bytes=$(( $(stat -c %s "$work/clip.ivf") - 32 - 12 * frames ))
     }
     END { for (i = 0; i < n; i++) printf "    %s%s\n", rows[i], (i < n - 1 ? "," : "") }' "$work/go.txt"
   echo "  ],"
+  awk '
+    /^BenchmarkSimulcast720p30\/all/ { for (i = 3; i + 1 <= NF; i++) if ($(i + 1) == "cpu%@30fps") v[n++] = $i }
+    END {
+      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      med = n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+      printf "  \"three_layers_720p30\": {\"goal_cpu_percent\":\"< 35\",\"cpu_percent_best\":%.1f,\"cpu_percent_median\":%.1f,\"cpu_percent_runs\":[", v[0], med
+      for (i = 0; i < n; i++) printf "%s%.1f", (i ? "," : ""), v[i]
+      printf "]},\n"
+    }' "$work/go.txt"
   awk -v f="$frames" -v k="$kbps" -v runs="$runs" -v o="$best_ours" -v t="$best_theirs" -v ob="$ours_bytes" -v tb="$theirs_bytes" \
     -v clock="$clock" -v load="$load" -v oc="vp8clip encode -kbps $kbps clip.y4m" -v tc="vpxenc ${vpxenc_args[*]} -o clip.ivf clip.y4m" 'BEGIN {
       printf "  \"vp8_vs_vpxenc\": {\"clip\":\"synthetic camera 1280x720, %d frames at 30 fps\",\"kbps\":%d,", f, k
