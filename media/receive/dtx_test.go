@@ -136,3 +136,63 @@ func TestAudioDTXDelayBurstThenCalm(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestAudioAfterMute: a sender unmuted after 3 s on a path with 0–60 ms
+// of jitter. While muted it sent nothing; the question is what its RTP
+// clock did. Before send.Audio kept time while muted, the first packet
+// after unmuting carried the timestamp of the moment of muting: to the
+// receiver's delay estimator, every packet from then on was 3 s late, so
+// it played each as soon as it came, with no buffer against the jitter,
+// until the packets from before the mute left its 10 s window. With the
+// clock running it is a timestamp jump over a gap without a sequence
+// gap, which the receive path takes as silence, and the buffer stays. It
+// logs both and checks the second.
+func TestAudioAfterMute(t *testing.T) {
+	first := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC).Add(-500 * time.Millisecond)
+	const before, muted, after = 250, 150, 150 // frames: 5 s, 3 s muted, 3 s
+	for _, running := range []bool{false, true} {
+		pkts := opusStream(t, first, before+muted+after)
+		seq0 := pkts[0].SequenceNumber
+		var sent []*rtp.Packet
+		var frames []int // when each was spoken, in frames from first
+		for k, p := range pkts {
+			switch {
+			case k < before:
+				sent, frames = append(sent, p), append(frames, k)
+			case running && k >= before+muted:
+				p.SequenceNumber = seq0 + uint16(len(sent))
+				sent, frames = append(sent, p), append(frames, k)
+			case !running && k < before+after:
+				// The stopped clock: the timestamps go on from the
+				// moment of muting, for frames spoken after it.
+				sent, frames = append(sent, p), append(frames, k+muted)
+			}
+		}
+		r := rand.New(rand.NewPCG(3, 4))
+		arrive := dtxArrivals(first, frames, func(int) time.Duration {
+			return time.Duration(r.Int64N(int64(60 * time.Millisecond)))
+		})
+		clk := &fakeClock{}
+		a := newTraceAudio(t, clk)
+		pulls := playTrace(t, a, clk, sent, arrive, first.Add(30*time.Millisecond), before+muted+after-10)
+		unmuted := first.Add((before + muted) * frameDuration)
+		var concealedBefore, concealedAfter int
+		for _, p := range pulls {
+			if !p.concealed {
+				continue
+			}
+			if p.at.Before(unmuted) {
+				concealedBefore++
+			} else if p.at.After(unmuted.Add(500 * time.Millisecond)) {
+				concealedAfter++
+			}
+		}
+		st := a.Stats()
+		t.Logf("RTP clock running while muted %v: frames concealed before the mute %d, from 0.5 s after unmuting %d (of %d); lost %d",
+			running, concealedBefore, concealedAfter, after-35, st.PacketsLost)
+		if running && (concealedAfter > concealedBefore || st.PacketsLost != 0) {
+			t.Errorf("with the clock running: %d frames concealed after unmuting against %d before, %d lost; want no more than before, none lost",
+				concealedAfter, concealedBefore, st.PacketsLost)
+		}
+	}
+}
