@@ -57,6 +57,11 @@ type Config struct {
 	Camera  media.VideoSource
 	Mic     media.AudioSource
 	Speaker Speaker
+	// MicMuted and CameraMuted join with that track muted: its sender
+	// starts muted and the track is muted before it is announced, so not
+	// a frame goes out that the user asked to keep (a "join with the
+	// microphone off" applied after joining leaves a moment live).
+	MicMuted, CameraMuted bool
 	// Voice, when set, tells whether the microphone hears speech (the
 	// audio processing's voice detector, read after each microphone
 	// frame); the session then gives the SpeakingWhileMuted hint.
@@ -271,10 +276,14 @@ func (s *Session) publishAudio(ctx context.Context) error {
 		_ = track.Unpublish()
 		return fmt.Errorf("%w: %v", ErrMediaDevice, err)
 	}
+	muted, err := s.startMuted(tx, track, s.cfg.MicMuted)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	s.audioTx, s.micTrack = tx, track
 	s.mu.Unlock()
-	s.Post(localTrack{Track: Track{SID: track.SID(), Participant: s.self.Identity, Kind: Audio, Source: SourceMicrophone, Codec: "opus"}})
+	s.Post(localTrack{Track: Track{SID: track.SID(), Participant: s.self.Identity, Kind: Audio, Source: SourceMicrophone, Codec: "opus", Muted: muted}})
 	s.runSender(tx.Run)
 	return nil
 }
@@ -321,12 +330,32 @@ func (s *Session) publishVideo(ctx context.Context) error {
 		return fmt.Errorf("%w: %v", ErrMediaDevice, err)
 	}
 	tx.Store(vtx)
+	muted, err := s.startMuted(vtx, track, s.cfg.CameraMuted)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	s.videoTx, s.camTrack = vtx, track
 	s.mu.Unlock()
-	s.Post(localTrack{Track: Track{SID: track.SID(), Participant: s.self.Identity, Kind: Video, Source: SourceCamera, Codec: "vp8"}})
+	s.Post(localTrack{Track: Track{SID: track.SID(), Participant: s.self.Identity, Kind: Video, Source: SourceCamera, Codec: "vp8", Muted: muted}})
 	s.runSender(vtx.Run)
 	return nil
+}
+
+// startMuted mutes a track being published, before its sender runs,
+// when the session is to join with it muted (Config.MicMuted,
+// CameraMuted). It says whether it did; on failure the track is
+// withdrawn rather than left live.
+func (s *Session) startMuted(tx interface{ SetMuted(bool) }, track LocalTrack, muted bool) (bool, error) {
+	if !muted {
+		return false, nil
+	}
+	tx.SetMuted(true)
+	if err := track.SetMuted(true); err != nil {
+		_ = track.Unpublish()
+		return false, fmt.Errorf("%w: %v", ErrMediaDevice, err)
+	}
+	return true, nil
 }
 
 // runSender starts a sender goroutine, unless the session is already

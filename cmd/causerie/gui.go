@@ -175,6 +175,7 @@ func connectGUI(base meetingFlags, req desktop.JoinRequest, video desktop.VideoS
 		return nil, err
 	}
 	cfg.OnVideoFrame = video
+	cfg.MicMuted, cfg.CameraMuted = req.MicOff, req.CameraOff
 	// The quality chosen in the settings, never above the organisation's
 	// limit (config has applied it already).
 	limit := cfg.Video.Height // set by config when the settings cap it

@@ -189,12 +189,16 @@ const presentFPS = 30
 
 func (c *callScreen) haltPresenter() { c.presenterOnce.Do(func() { close(c.stopPresenter) }) }
 
-// applyStartMutes mutes what the pre-join screen said to join muted.
+// applyStartMutes mutes what the pre-join screen said to join muted,
+// for a meeting that did not start so (the connector passes the request's
+// choice to the session, which publishes those tracks muted; muting
+// again changes nothing). It reads the request, not the controls: the
+// session's own "published, not muted" may have reached them first.
 func (c *callScreen) applyStartMutes() {
-	if c.micOff {
+	if c.req.MicOff {
 		c.command(func() error { return c.m.SetMicMuted(true) })
 	}
-	if c.camOff {
+	if c.req.CameraOff {
 		c.command(func() error { return c.m.SetCameraMuted(true) })
 	}
 	c.refreshControls()
