@@ -59,8 +59,18 @@ vet: deps
 # build), then under the race detector, end-to-end processes included (a
 # race makes a child exit 66 and its test fail). Then the packages are
 # built and checked as installed (scripts/package-test.sh).
+#
+# The in-call echo measurement runs alone in the first pass: its speaker,
+# room and microphone are Go code paced by the wall clock, and when the
+# other packages' tests starve it of CPU they fall behind unevenly and
+# the canceller's delay estimate wanders, as under the race detector
+# (measured with the processing on: -23 dB returned in one CI run, -15 dB
+# under two busy loops, -70 to -92 dB under one). The race pass runs it
+# with everything else, at its own bar.
+ECHO_TEST = ^TestEchoCancelledInCall$$
 test: deps sfu browser vet
-	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -count=1 -timeout 15m ./...
+	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -count=1 -timeout 15m -skip '$(ECHO_TEST)' ./...
+	$(GO) test -count=1 -timeout 5m -run '$(ECHO_TEST)' ./client/livekit
 	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -race -count=1 -timeout 20m ./...
 	scripts/package-test.sh
 
