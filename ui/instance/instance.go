@@ -167,11 +167,13 @@ func (in *Instance) accept() {
 // serve reads one hand-over and answers it.
 func (in *Instance) serve(conn net.Conn) {
 	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(ioTimeout))
 	// Close must not wait for a silent peer: the connection ends with the
-	// instance.
+	// instance. Registered after the first deadline, so that it is never
+	// overwritten by it: with the instance already closing, AfterFunc
+	// runs at once, on a goroutine of its own.
 	stop := context.AfterFunc(in.ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
-	_ = conn.SetDeadline(time.Now().Add(ioTimeout))
 	link, err := readRequest(conn, in.token)
 	if err != nil {
 		_ = writeLine(conn, answerBad)
