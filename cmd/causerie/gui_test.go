@@ -211,6 +211,12 @@ func TestGUISmoke(t *testing.T) {
 		t.Fatalf("Bob's tile did not change: %.1f%% of its pixels", moved*100)
 	}
 	t.Logf("Bob's tile: %.0f%% of pixels changed in 1 s", moved*100)
+	if raceEnabled {
+		// The race build paints about a frame a second while the other
+		// packages' tests run (CI: 4 frames, 1.3 fps, by this point):
+		// it gets the time to show the frames counted below.
+		time.Sleep(4 * time.Second)
+	}
 
 	if err := gui.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
