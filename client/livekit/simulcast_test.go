@@ -183,10 +183,17 @@ func TestSimulcastDynacast(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("1280×720 picture", 15*time.Second, size(1280, 720))
+	// The top layer keeps going: ten more frames. Not within a fixed
+	// second: under the race detector, with the other packages' tests
+	// sharing the two cores, the 720p encoder can fall below 10 fps (CI:
+	// 82 frames in all, fewer than 10 in the second after resuming).
 	resumed := v.Stats().Layers
-	time.Sleep(time.Second)
-	if l := v.Stats().Layers; !l[2].Sending || l[2].FramesEncoded < resumed[2].FramesEncoded+10 || l[2].Keyframes < 2 {
-		t.Fatalf("top layer after resuming: %+v", l[2])
+	waitFor("top layer encoding after resuming", 10*time.Second, func() bool {
+		l := v.Stats().Layers
+		return l[2].Sending && l[2].FramesEncoded >= resumed[2].FramesEncoded+10
+	})
+	if l := v.Stats().Layers; l[2].Keyframes < 2 {
+		t.Fatalf("top layer resumed without a keyframe: %+v", l[2])
 	}
 }
 
