@@ -12,31 +12,31 @@ import (
 // Played gives the processor what the speaker plays: pcm (a whole number
 // of 10 ms frames, e.g. one 20 ms playout period) will be heard at playAt.
 // It is the playout mixer's tap: call it on the mixer's goroutine with
-// the mixed output, once per period, silent periods included.
+// the mixed output, once per period, silent periods included. A device
+// whose output latency is known reports playAt as the time the samples
+// leave the speaker.
 //
-// The time from this call to playAt is half of the delay the echo
-// canceller needs; Capture measures the other half. A device whose
-// output latency is known reports playAt as the time the samples leave
-// the speaker.
+// The frames wait in a queue until Capture processes the microphone
+// frame captured when they are heard (reference.go), so Played only
+// copies and never waits for the library.
 func (p *Processor) Played(pcm []int16, playAt time.Time) error {
 	if len(pcm) == 0 || len(pcm)%FrameSamples != 0 {
 		return fmt.Errorf("%w: %d samples", ErrFrameSize, len(pcm))
 	}
 	p.mu.Lock()
-	if p.canc != nil {
-		p.playIdx, p.playAt = p.canc.written(), playAt
+	if p.shim == nil {
+		p.mu.Unlock()
+		return ErrClosed
 	}
-	p.mu.Unlock()
 	for i := 0; i < len(pcm); i += FrameSamples {
-		if err := p.Far(pcm[i : i+FrameSamples]); err != nil {
-			return err
-		}
+		p.ref.push(pcm[i:i+FrameSamples], playAt.Add(time.Duration(i/FrameSamples)*FrameDuration))
 	}
-	// All the frames of a period are analysed at once but heard one after
-	// the other: the lead of the middle of the period is within 5 ms of
-	// each frame's, well inside the canceller's delay search.
-	mid := time.Duration(len(pcm)/FrameSamples-1) * FrameDuration / 2
-	p.lead.Store(int64(playAt.Add(mid).Sub(p.now())))
+	p.ref.lastPlayed, p.ref.waitedOut = p.now(), false
+	p.mu.Unlock()
+	select {
+	case p.refc <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
@@ -46,9 +46,10 @@ func (p *Processor) Played(pcm []int16, playAt time.Time) error {
 // no change. Processing happens on the reader's goroutine, never on the
 // device callback.
 //
-// The echo delay of each frame is measured, not configured: the mixer's
-// lead (Played) plus the age of the frame (now minus its capture time),
-// plus Config.StreamDelay for any latency neither timestamp covers.
+// The echo delay of each frame is measured, not configured: the speaker
+// frames heard up to its capture time go to the canceller just before it
+// (reference.go), and Config.StreamDelay adds any latency neither
+// timestamp covers.
 //
 // Capture keeps processing while the sender is muted, so Voice still
 // tells when the user speaks into a muted microphone.
@@ -79,8 +80,8 @@ func (c *Capture) ReadFrame(ctx context.Context, pcm []int16) (time.Time, error)
 	voice := false
 	for i := 0; i < len(pcm); i += FrameSamples {
 		captured := at.Add(time.Duration(i/FrameSamples) * FrameDuration)
-		d := time.Duration(c.p.lead.Load()) + c.p.now().Sub(captured) + time.Duration(c.p.delay.Load())*time.Millisecond
-		v, err := c.p.near(pcm[i:i+FrameSamples], d, captured)
+		c.p.awaitReference(ctx, captured)
+		v, err := c.p.captureFrame(pcm[i:i+FrameSamples], captured)
 		if err != nil {
 			c.errs.Add(1)
 			continue

@@ -34,9 +34,9 @@ const (
 // Far and Near may be called from different goroutines (the playout mixer
 // and the capture loop). One mutex serialises every call into the
 // library: a call costs 0.1-0.2 ms (BenchmarkProcess10ms), so the longest
-// a Far waits is one Near, far below a frame. SetDelay and the delay
-// bookkeeping of Played are atomic stores and never wait. Close waits for
-// a call in progress; calls after it return ErrClosed.
+// a Far or a Played waits is one Near, far below a frame. SetDelay is an
+// atomic store and never waits. Close waits for a call in progress; calls
+// after it return ErrClosed.
 type Processor struct {
 	mu    sync.Mutex
 	shim  *C.apm_shim  // nil once closed; guarded by mu
@@ -44,15 +44,20 @@ type Processor struct {
 	delay atomic.Int32 // ms, from SetDelay
 	echo  bool         // the WebRTC module cancels echo
 
-	// playIdx is the reference ring position of the first sample of the
-	// last Played period and playAt the time it is heard: the map from
-	// time to reference that Capture reads. Guarded by mu.
+	// playIdx is the speexdsp reference ring position of the first
+	// sample of the last speaker frame given and playAt the time it is
+	// heard: the map from time to reference that Capture reads. Guarded
+	// by mu.
 	playIdx int64
 	playAt  time.Time
 
-	// lead is the time from the last Played call to the moment its last
-	// frame is heard, in ns; lastDelay the delay the last Near used, ms.
-	lead      atomic.Int64
+	// ref queues what Played reports until the microphone frame of the
+	// same time is processed (reference.go); guarded by mu. refc wakes a
+	// capture waiting for it.
+	ref  refQueue
+	refc chan struct{}
+
+	// lastDelay is the delay the last Near used, ms.
 	lastDelay atomic.Int32
 	now       func() time.Time
 }
@@ -94,7 +99,7 @@ func New(cfg Config) (*Processor, error) {
 		}
 		return nil, fmt.Errorf("%w: create: code %d", ErrLibrary, int(rc))
 	}
-	p := &Processor{shim: s, canc: canc, echo: cfg.EchoCancel && webrtcAll, now: time.Now}
+	p := &Processor{shim: s, canc: canc, echo: cfg.EchoCancel && webrtcAll, now: time.Now, refc: make(chan struct{}, 1)}
 	p.SetDelay(cfg.StreamDelay)
 	return p, nil
 }
@@ -111,7 +116,16 @@ func (p *Processor) Far(pcm []int16) error {
 	if p.shim == nil {
 		return ErrClosed
 	}
+	return p.far(pcm, time.Time{})
+}
+
+// far gives the stages one speaker frame, heard at heard when known.
+// Called with the mutex held, on an open processor.
+func (p *Processor) far(pcm []int16, heard time.Time) error {
 	if p.canc != nil {
+		if !heard.IsZero() {
+			p.playIdx, p.playAt = p.canc.written(), heard
+		}
 		p.canc.far(pcm)
 	}
 	if !p.echo {
@@ -130,14 +144,6 @@ func (p *Processor) Far(pcm []int16) error {
 // The echo of this frame is taken to come from the speaker signal given
 // to Far the stream delay (SetDelay) before this call.
 func (p *Processor) Near(pcm []int16) (voice bool, err error) {
-	return p.near(pcm, time.Duration(p.delay.Load())*time.Millisecond, time.Time{})
-}
-
-// near is Near with the delay of this frame and, when not zero, the time
-// it was captured: the speexdsp canceller finds its reference from the
-// capture time and the last Played period, the WebRTC module is given
-// the delay.
-func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (voice bool, err error) {
 	if len(pcm) != FrameSamples {
 		return false, fmt.Errorf("%w: %d samples", ErrFrameSize, len(pcm))
 	}
@@ -146,6 +152,38 @@ func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (
 	if p.shim == nil {
 		return false, ErrClosed
 	}
+	return p.near(pcm, time.Duration(p.delay.Load())*time.Millisecond, time.Time{})
+}
+
+// captureFrame is Near for the microphone frame captured at captured:
+// the speaker frames heard up to then go to the stages first
+// (reference.go), and the delay follows from their times.
+func (p *Processor) captureFrame(pcm []int16, captured time.Time) (voice bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shim == nil {
+		return false, ErrClosed
+	}
+	delay := time.Duration(p.delay.Load()) * time.Millisecond
+	last, err := p.feedReference(captured)
+	if err != nil {
+		return false, err
+	}
+	if !last.IsZero() {
+		// The speaker frame given last is heard last.Sub(captured) after
+		// this frame's capture (within half a frame either way): the
+		// module looks for the echo that much, plus the latency the
+		// timestamps miss, behind it.
+		delay += last.Sub(captured)
+	}
+	return p.near(pcm, delay, captured)
+}
+
+// near is Near with the mutex held, the delay of this frame and, when
+// not zero, the time it was captured: the speexdsp canceller finds its
+// reference from the capture time and the last speaker frame given, the
+// WebRTC module is given the delay.
+func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (voice bool, err error) {
 	ms := max(0, min(delay, MaxStreamDelay)).Milliseconds()
 	p.lastDelay.Store(int32(ms))
 	if p.canc != nil {
