@@ -1,13 +1,11 @@
 package loopback_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"causerie/client"
 	"causerie/client/loopback"
-	"causerie/media/playout"
 	"causerie/media/synth"
 )
 
@@ -17,18 +15,12 @@ import (
 // plays them as silence, neither lost nor concealed; the speaking
 // indicator follows the phrases.
 func TestLoopbackDTX(t *testing.T) {
-	spk := playout.NewNull()
-	ctx, cancel := context.WithCancel(context.Background())
-	spkDone := make(chan struct{})
-	go func() { defer close(spkDone); spk.Run(ctx) }()
-	defer func() { cancel(); <-spkDone }()
-	s := client.New(client.Config{
-		Backend: loopback.New(loopback.Options{Name: "Ann", Peer: "Your test call", Room: "Test call"}),
-		Mic:     &synth.Phrases{Speak: 2 * time.Second, Pause: 3 * time.Second, Seed: 1}, Speaker: spk,
-	})
+	c := joinTestCall(t, client.Config{Mic: &synth.Phrases{Speak: 2 * time.Second, Pause: 3 * time.Second, Seed: 1}})
+	defer c.leave()
+	s := c.s
 	speaking := make(chan bool, 64)
 	go func() { // ends when the session's events close, after Leave
-		for ev := range s.Events() {
+		for ev := range c.events {
 			if e, ok := ev.(client.Speaking); ok && e.Participant == loopback.PeerIdentity {
 				select {
 				case speaking <- e.Speaking:
@@ -37,12 +29,6 @@ func TestLoopbackDTX(t *testing.T) {
 			}
 		}
 	}()
-	jctx, jcancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer jcancel()
-	if err := s.Join(jctx); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Leave()
 
 	// Two phrases: 2 s of speech and 3 s of silence each.
 	time.Sleep(10 * time.Second)

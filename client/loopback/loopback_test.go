@@ -34,21 +34,28 @@ func startCall(t testing.TB, width, height int) *call {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return joinTestCall(t, client.Config{Camera: cam, Mic: mic,
+		Video: client.VideoSettings{Width: width, Height: height, FPS: 30, BitrateKbps: 800}})
+}
+
+// joinTestCall joins a test call with cfg, to which it adds the loopback
+// backend, the null speaker and a count of the echo's pictures. Its
+// events are relayed from before Join, so none is missed.
+func joinTestCall(t testing.TB, cfg client.Config) *call {
+	t.Helper()
 	spk := playout.NewNull()
 	ctx, cancel := context.WithCancel(context.Background())
 	spkDone := make(chan struct{})
 	go func() { defer close(spkDone); spk.Run(ctx) }()
 	c := &call{events: make(chan client.Event, 4096), stopSpk: func() { cancel(); <-spkDone }}
-	c.s = client.New(client.Config{
-		Backend: loopback.New(loopback.Options{Name: "Ann", Peer: "Your test call", Room: "Test call"}),
-		Camera:  cam, Mic: mic, Speaker: spk,
-		Video: client.VideoSettings{Width: width, Height: height, FPS: 30, BitrateKbps: 800},
-		OnVideoFrame: func(participant, _ string, _ *media.I420) {
-			if participant == loopback.PeerIdentity {
-				c.frames.Add(1)
-			}
-		},
-	})
+	cfg.Backend = loopback.New(loopback.Options{Name: "Ann", Peer: "Your test call", Room: "Test call"})
+	cfg.Speaker = spk
+	cfg.OnVideoFrame = func(participant, _ string, _ *media.I420) {
+		if participant == loopback.PeerIdentity {
+			c.frames.Add(1)
+		}
+	}
+	c.s = client.New(cfg)
 	// Relay the events so the session never waits on the test.
 	go func() {
 		for ev := range c.s.Events() {

@@ -1,13 +1,11 @@
 package loopback_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"causerie/client"
 	"causerie/client/loopback"
-	"causerie/media/playout"
 	"causerie/media/synth"
 )
 
@@ -16,11 +14,6 @@ import (
 // sends nothing at all, not even the first moments; unmuting the
 // microphone then sends it.
 func TestJoinMuted(t *testing.T) {
-	spk := playout.NewNull()
-	ctx, cancel := context.WithCancel(context.Background())
-	spkDone := make(chan struct{})
-	go func() { defer close(spkDone); spk.Run(ctx) }()
-	defer func() { cancel(); <-spkDone }()
 	mic, err := synth.NewMic(synth.MicConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -29,24 +22,17 @@ func TestJoinMuted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := client.New(client.Config{
-		Backend: loopback.New(loopback.Options{Name: "Ann", Peer: "Your test call", Room: "Test call"}),
-		Mic:     mic, Camera: cam, Speaker: spk, MicMuted: true, CameraMuted: true,
-	})
+	c := joinTestCall(t, client.Config{Mic: mic, Camera: cam, MicMuted: true, CameraMuted: true})
+	defer c.leave()
+	s := c.s
 	published := make(chan client.Track, 8)
 	go func() { // ends when the session's events close, after Leave
-		for ev := range s.Events() {
+		for ev := range c.events {
 			if e, ok := ev.(client.TrackPublished); ok && e.Track.Participant != loopback.PeerIdentity {
 				published <- e.Track
 			}
 		}
 	}()
-	jctx, jcancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer jcancel()
-	if err := s.Join(jctx); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Leave()
 	for range 2 {
 		select {
 		case tr := <-published:

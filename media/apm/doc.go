@@ -41,6 +41,10 @@
 // In a call, Played (the playout mixer's tap) and Capture (around the
 // microphone) measure the echo delay from timestamps, so no latency needs
 // configuring; the delay-agnostic mode finds what the timestamps miss.
+// The speaker frames reach the canceller in step with the microphone by
+// those timestamps, not when the mixer's goroutine happens to run
+// (reference.go), so a starved machine does not move the echo the
+// canceller has learnt.
 // cmd/causerie wires it so for every call with a microphone (options
 // --echo-cancel, --noise-suppress, --auto-gain, all on by default), and
 // client/livekit's TestEchoCancelledInCall checks it on a real SFU: a
