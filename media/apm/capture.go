@@ -47,9 +47,9 @@ func (p *Processor) Played(pcm []int16, playAt time.Time) error {
 // device callback.
 //
 // The echo delay of each frame is measured, not configured: the speaker
-// frames heard up to its capture time go to the canceller just before it
-// (reference.go), and Config.StreamDelay adds any latency neither
-// timestamp covers.
+// frames heard up to 20 ms (refLead) after its capture go to the
+// canceller just before it (reference.go), and Config.StreamDelay adds
+// any latency neither timestamp covers.
 //
 // Capture keeps processing while the sender is muted, so Voice still
 // tells when the user speaks into a muted microphone.

@@ -156,8 +156,8 @@ func (p *Processor) Near(pcm []int16) (voice bool, err error) {
 }
 
 // captureFrame is Near for the microphone frame captured at captured:
-// the speaker frames heard up to then go to the stages first
-// (reference.go), and the delay follows from their times.
+// the speaker frames heard up to refLead after then go to the stages
+// first (reference.go), and the delay follows from their times.
 func (p *Processor) captureFrame(pcm []int16, captured time.Time) (voice bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
