@@ -60,18 +60,19 @@ vet: deps
 # race makes a child exit 66 and its test fail). Then the packages are
 # built and checked as installed (scripts/package-test.sh).
 #
-# The in-call echo measurement runs alone in the first pass: its speaker,
-# room and microphone are Go code paced by the wall clock, and when the
-# other packages' tests starve it of CPU they fall behind unevenly and
-# the canceller's delay estimate wanders, as under the race detector
-# (measured with the processing on: -23 dB returned in one CI run, -15 dB
-# under two busy loops, -70 to -92 dB under one). The race pass runs it
-# with everything else, at its own bar.
+# The in-call echo measurement runs alone, after the rest, in both
+# passes: its speaker, room and microphone are Go code paced by the wall
+# clock, and when the other packages' tests starve it of CPU the echo
+# path it simulates falls apart (under -race beside two busy loops,
+# Ben's echo with processing off measured -14 to -34 dB instead of -7).
+# Alone it holds the issue's -25 dB bar in both builds (processing on,
+# plain: -71 to -93 dB even beside three busy loops; -race: -59 to -93 dB).
 ECHO_TEST = ^TestEchoCancelledInCall$$
 test: deps sfu browser vet
 	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -count=1 -timeout 15m -skip '$(ECHO_TEST)' ./...
 	$(GO) test -count=1 -timeout 5m -run '$(ECHO_TEST)' ./client/livekit
-	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -race -count=1 -timeout 20m ./...
+	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -race -count=1 -timeout 20m -skip '$(ECHO_TEST)' ./...
+	$(GO) test -race -count=1 -timeout 5m -run '$(ECHO_TEST)' ./client/livekit
 	scripts/package-test.sh
 
 # The Linux packages, into dist/: .deb, .rpm and .tar.gz, each with the

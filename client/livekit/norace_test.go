@@ -1,5 +1,0 @@
-//go:build !race
-
-package livekit_test
-
-const raceEnabled = false
