@@ -162,7 +162,7 @@ func TestSimulcastDynacast(t *testing.T) {
 		return !l[2].Sending && !l[1].Sending
 	})
 	paused := v.Stats().Layers
-	// Two seconds: the low layer must keep going (at least 10 of its 60
+	// Two seconds: the low layer must keep going (at least 10 of its 40
 	// frames even under the race detector, which slows the encoder down).
 	time.Sleep(2 * time.Second)
 	now := v.Stats().Layers

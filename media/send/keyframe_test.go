@@ -30,8 +30,8 @@ func TestSimulcastEarlyKeyframeRequestWaits(t *testing.T) {
 		// A burst of requests inside the interval gives one keyframe.
 		8: func(v *Video, r *layerRecorder) { v.RequestLayerKeyframe(1) },
 	})
-	if got, want := layerKeyframes(rec.frames[1]), firstAfterInterval(0); len(got) != 2 || got[1] != want {
-		t.Fatalf("middle layer keyframes at %v, want [0 %d]: the requests at 5 and 8 answered once 500 ms have passed", got, want)
+	if got, want := keyPictures(rec, 1), firstAfterInterval(0); len(got) != 2 || got[1] != want {
+		t.Fatalf("middle layer keyframes at pictures %v, want [0 %d]: the requests at 5 and 8 answered once 500 ms have passed", got, want)
 	}
 	for _, i := range []int{0, 2} {
 		if got := layerKeyframes(rec.frames[i]); len(got) != 1 {

@@ -155,6 +155,20 @@ func runSimulcast(t *testing.T, w, h, limit, kbps int, before map[int]func(*Vide
 	return rec, v
 }
 
+// keyPictures numbers the pictures of a layer's keyframes from the
+// test camera's 30 fps capture clock (picture 0 starts every layer),
+// whatever the layer's frame rate.
+func keyPictures(rec *layerRecorder, layer int) []int {
+	t0 := rec.frames[0][0].captured
+	var at []int
+	for _, f := range rec.frames[layer] {
+		if f.key {
+			at = append(at, int((f.captured.Sub(t0)*30+time.Second/2)/time.Second))
+		}
+	}
+	return at
+}
+
 func layerKeyframes(frames []layerFrame) []int {
 	var at []int
 	for i, f := range frames {
@@ -166,22 +180,28 @@ func layerKeyframes(frames []layerFrame) []int {
 }
 
 // One 720p capture is sent as three streams, each decoding at its size,
-// each starting with a keyframe.
+// each starting with a keyframe: the top one at the camera's 30 fps, the
+// two below at 20 (lowerLayerFPS), two pictures of every three.
 func TestSimulcastEncodesEachLayerFromOneCapture(t *testing.T) {
 	rec, v := runSimulcast(t, 1280, 720, 15, 1700, nil)
 	sizes := [][2]int{{320, 180}, {640, 360}, {1280, 720}}
+	counts := []int{10, 10, 15}
 	for i, frames := range rec.frames {
-		if len(frames) != 15 || !frames[0].key {
-			t.Fatalf("layer %d: %d frames, first key %v", i, len(frames), len(frames) > 0 && frames[0].key)
+		if len(frames) != counts[i] || !frames[0].key {
+			t.Fatalf("layer %d: %d frames of 15 pictures, want %d; first key %v", i, len(frames), counts[i], len(frames) > 0 && frames[0].key)
 		}
-		for _, f := range frames {
+		for k, f := range frames {
 			if f.width != sizes[i][0] || f.height != sizes[i][1] {
 				t.Fatalf("layer %d decodes at %d×%d, want %v", i, f.width, f.height, sizes[i])
 			}
-		}
-		// The same pictures, the same capture times, in every layer.
-		if !frames[5].captured.Equal(rec.frames[0][5].captured) {
-			t.Fatalf("layer %d frame 5 captured at %v, layer 0 at %v", i, frames[5].captured, rec.frames[0][5].captured)
+			// The lower layers take the same pictures, with the capture
+			// times the top layer gives them.
+			if i < 2 && !f.captured.Equal(rec.frames[0][k].captured) {
+				t.Fatalf("layer %d frame %d captured at %v, layer 0's at %v", i, k, f.captured, rec.frames[0][k].captured)
+			}
+			if !slices.ContainsFunc(rec.frames[2], func(top layerFrame) bool { return top.captured.Equal(f.captured) }) {
+				t.Fatalf("layer %d frame %d captured at %v, a time the top layer never had", i, k, f.captured)
+			}
 		}
 	}
 	st := v.Stats()
@@ -222,8 +242,17 @@ func TestSimulcastDynacastPausesAndResumesLayers(t *testing.T) {
 	if got := layerKeyframes(rec.frames[0]); len(got) != 1 {
 		t.Fatalf("low layer keyframes at %v: it never paused, it needs none", got)
 	}
-	if st := v.Stats(); st.FramesEncoded != 45 {
-		t.Fatalf("%d pictures encoded of 45", st.FramesEncoded)
+	// The low layer kept its 20 fps throughout; a picture counts as
+	// encoded when any layer took it.
+	pictures := map[time.Time]bool{}
+	for _, frames := range rec.frames {
+		for _, f := range frames {
+			pictures[f.captured] = true
+		}
+	}
+	if st := v.Stats(); len(rec.frames[0]) != 30 || st.FramesEncoded != uint64(len(pictures)) {
+		t.Fatalf("low layer sent %d frames of 45 pictures (want 30); %d pictures encoded, %d in the streams",
+			len(rec.frames[0]), st.FramesEncoded, len(pictures))
 	}
 }
 
@@ -232,8 +261,8 @@ func TestSimulcastKeyframePerLayer(t *testing.T) {
 	rec, _ := runSimulcast(t, 1280, 720, 30, 1700, map[int]func(*Video, *layerRecorder){
 		20: func(v *Video, r *layerRecorder) { v.RequestLayerKeyframe(1) },
 	})
-	if got := layerKeyframes(rec.frames[1]); len(got) != 2 || got[1] != 20 {
-		t.Fatalf("middle layer keyframes at %v, want [0 20]", got)
+	if got := keyPictures(rec, 1); len(got) != 2 || got[1] != 20 {
+		t.Fatalf("middle layer keyframes at pictures %v, want [0 20]: at once, off its 20 fps schedule", got)
 	}
 	for _, i := range []int{0, 2} {
 		if got := layerKeyframes(rec.frames[i]); len(got) != 1 {
@@ -276,8 +305,9 @@ func TestSimulcastFollowsSourceSize(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	rec, _ = runSimulcast(t, 4, 4, 5, 1700, nil)
-	if len(rec.frames[0]) != 0 || len(rec.frames[1]) != 5 || len(rec.frames[2]) != 5 {
-		// 4×4 gives 2×2 and 4×4 layers; a quarter would be 1×1.
+	if len(rec.frames[0]) != 0 || len(rec.frames[1]) != 3 || len(rec.frames[2]) != 5 {
+		// 4×4 gives 2×2 (at 20 fps: pictures 0, 2 and 3) and 4×4
+		// layers; a quarter would be 1×1.
 		t.Fatalf("tiny source: %d %d %d frames", len(rec.frames[0]), len(rec.frames[1]), len(rec.frames[2]))
 	}
 }

@@ -98,6 +98,11 @@ type encoding struct {
 	lastKey  time.Time
 	lastSent time.Time // capture time of the last frame written
 	out      []byte
+	// interval spaces the pictures of a layer capped below the source's
+	// frame rate (lowerLayerFPS), 0 for every picture; nextDue is when
+	// its next picture is due.
+	interval time.Duration
+	nextDue  time.Time
 
 	keyframeWanted atomic.Bool // asked by the SFU, pending until a keyframe
 	width, height  atomic.Int32
@@ -136,8 +141,12 @@ func newVideo(src media.VideoSource, cfg VideoConfig, layers []Layer, sink Layer
 		cfg.MinKeyframeInterval = 500 * time.Millisecond
 	}
 	v := &Video{src: src, sink: sink, cfg: cfg, simulcast: simulcast, encodeMs: stats.NewWindow(4096)}
-	for _, l := range layers {
-		v.layers = append(v.layers, &encoding{scale: l.ScaleDown, encodeMs: stats.NewWindow(4096)})
+	for i, l := range layers {
+		e := &encoding{scale: l.ScaleDown, encodeMs: stats.NewWindow(4096)}
+		if i < len(layers)-1 && cfg.FPS > lowerLayerFPS {
+			e.interval = time.Second / lowerLayerFPS
+		}
+		v.layers = append(v.layers, e)
 	}
 	v.bitrate.Store(int64(cfg.BitrateKbps))
 	if err := v.resize(cfg.Width, cfg.Height); err != nil {
@@ -261,10 +270,18 @@ func (v *Video) split(total int, rates []layerRates, wanted []bool, kbps []int) 
 }
 
 // encodeAll reduces the picture down the layers, from the largest, as far
-// as the smallest layer sent, and encodes the layers that are sent. It
-// tells whether any layer produced a frame, and a keyframe.
+// as the smallest layer that takes this picture, and encodes the layers
+// that do (sent, and due: see due). It tells whether any layer produced
+// a frame, and a keyframe.
 func (v *Video) encodeAll(img *media.I420, captured time.Time, pts int64, restart bool, kbps []int, frameDur time.Duration) (sent, key bool, err error) {
-	lowest := firstSent(kbps)
+	encodes := func(i int) bool { return kbps[i] > 0 && v.due(v.layers[i], captured, restart) }
+	lowest := -1
+	for i := range v.layers {
+		if encodes(i) {
+			lowest = i
+			break
+		}
+	}
 	pic := img
 	for i := len(v.layers) - 1; i >= 0 && lowest >= 0 && i >= lowest; i-- {
 		l := v.layers[i]
@@ -275,7 +292,7 @@ func (v *Video) encodeAll(img *media.I420, captured time.Time, pts int64, restar
 			media.Downscale(l.img, pic)
 			pic = l.img
 		}
-		if kbps[i] == 0 {
+		if !encodes(i) {
 			continue
 		}
 		s, k, err := v.encodeLayer(i, l, pic, captured, pts, restart, kbps[i], frameDur)
@@ -292,14 +309,33 @@ func (v *Video) encodeAll(img *media.I420, captured time.Time, pts int64, restar
 	return sent, key, nil
 }
 
-// firstSent is the smallest layer with a bitrate, -1 when none has.
-func firstSent(kbps []int) int {
-	for i, k := range kbps {
-		if k > 0 {
-			return i
-		}
+// due tells whether a layer encodes the picture captured at captured:
+// always, unless its frame rate is capped (encoding.interval) and its
+// next picture is not due yet. A layer (re)starting or owing a keyframe
+// encodes at once rather than on its schedule.
+func (v *Video) due(l *encoding, captured time.Time, restart bool) bool {
+	if l.interval == 0 || restart || !l.sending || l.nextDue.IsZero() ||
+		l.keyframeWanted.Load() && captured.Sub(l.lastKey) >= v.cfg.MinKeyframeInterval {
+		return true
 	}
-	return -1
+	// A tenth of the interval early still counts: camera timestamps
+	// jitter by a few milliseconds.
+	return !captured.Before(l.nextDue.Add(-l.interval / 10))
+}
+
+// scheduled sets a capped layer's next due time after it encoded the
+// picture captured at captured: one interval after the previous due time,
+// so a 30 fps camera gives two pictures of every three, or one interval
+// after this picture when the layer starts or fell behind.
+func (l *encoding) scheduled(captured time.Time) {
+	if l.interval == 0 {
+		return
+	}
+	next := l.nextDue.Add(l.interval)
+	if l.nextDue.IsZero() || next.Before(captured) {
+		next = captured.Add(l.interval)
+	}
+	l.nextDue = next
 }
 
 func (v *Video) encodeLayer(i int, l *encoding, pic *media.I420, captured time.Time, pts int64, restart bool, kbps int, frameDur time.Duration) (sent, key bool, err error) {
@@ -328,6 +364,7 @@ func (v *Video) encodeLayer(i int, l *encoding, pic *media.I420, captured time.T
 	took := time.Since(start)
 	l.encodeMs.Add(float64(took.Microseconds()) / 1000)
 	l.encodeNs.Add(int64(took))
+	l.scheduled(captured)
 	l.sending = true
 	l.active.Store(true)
 	if len(frame) == 0 {
@@ -345,6 +382,9 @@ func (v *Video) encodeLayer(i int, l *encoding, pic *media.I420, captured time.T
 	l.bytes.Add(uint64(len(frame)))
 	v.bytes.Add(uint64(len(frame)))
 	d := frameDur
+	if l.interval > 0 {
+		d = l.interval
+	}
 	if v.simulcast && !l.lastSent.IsZero() && captured.After(l.lastSent) {
 		// A layer's stream counts the time since its previous frame, so
 		// its RTP clock follows the capture clock across frames rate
@@ -397,8 +437,12 @@ func (v *Video) resize(width, height int) error {
 		if v.simulcast {
 			kbps = l.rates.target
 		}
+		fps := v.cfg.FPS
+		if l.interval > 0 {
+			fps = int(time.Second / l.interval)
+		}
 		enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: w, Height: h,
-			FPS: v.cfg.FPS, BitrateKbps: min(max(kbps, vpx.MinBitrate), vpx.MaxBitrate)})
+			FPS: fps, BitrateKbps: min(max(kbps, vpx.MinBitrate), vpx.MaxBitrate)})
 		if err != nil {
 			return fmt.Errorf("send: video encoder %d×%d: %w", w, h, err)
 		}
