@@ -314,13 +314,19 @@ func (v *Video) encodeAll(img *media.I420, captured time.Time, pts int64, restar
 // next picture is not due yet. A layer (re)starting or owing a keyframe
 // encodes at once rather than on its schedule.
 func (v *Video) due(l *encoding, captured time.Time, restart bool) bool {
-	if l.interval == 0 || restart || !l.sending || l.nextDue.IsZero() ||
-		l.keyframeWanted.Load() && captured.Sub(l.lastKey) >= v.cfg.MinKeyframeInterval {
+	if l.interval == 0 || restart || !l.sending || l.nextDue.IsZero() || v.keyframeOwed(l, captured) {
 		return true
 	}
 	// A tenth of the interval early still counts: camera timestamps
 	// jitter by a few milliseconds.
 	return !captured.Before(l.nextDue.Add(-l.interval / 10))
+}
+
+// keyframeOwed tells whether the picture captured at captured answers
+// the SFU's pending keyframe request: one is pending and the layer's
+// last keyframe is MinKeyframeInterval old.
+func (v *Video) keyframeOwed(l *encoding, captured time.Time) bool {
+	return l.keyframeWanted.Load() && captured.Sub(l.lastKey) >= v.cfg.MinKeyframeInterval
 }
 
 // scheduled sets a capped layer's next due time after it encoded the
@@ -352,8 +358,7 @@ func (v *Video) encodeLayer(i int, l *encoding, pic *media.I420, captured time.T
 	// decode until the next one, and the SFU does not repeat it sooner
 	// than its own PLI throttle (livekit-server: 0.5 s for the lowest
 	// layer, 1 s above).
-	force := restart || !l.sending ||
-		l.keyframeWanted.Load() && captured.Sub(l.lastKey) >= v.cfg.MinKeyframeInterval
+	force := restart || !l.sending || v.keyframeOwed(l, captured)
 	pts = max(l.lastPTS+1, pts)
 	l.lastPTS = pts
 	start := time.Now()
