@@ -39,11 +39,14 @@ func (s *schedule) at(nominal time.Time) time.Time {
 	return t
 }
 
-// starvedCall plays white noise through a speaker whose sound reaches the
-// microphone at -6 dB, heard lead after the mixer's nominal time, with
-// the mixer's and the sender's goroutines run by the two schedules on a
-// fake clock, and returns the ERLE over the last 3 of 6 s.
-func starvedCall(t *testing.T, mixer, sender *schedule) (float64, ReferenceStats) {
+// echoCall is the wiring of a call: the mixer taps its output into
+// Played, the sender reads the microphone through Capture, and the echo
+// delay is never configured. It plays white noise through a speaker
+// whose sound reaches the microphone at -6 dB, heard lead after the
+// mixer's nominal time, with the mixer's and the sender's goroutines run
+// by the two schedules on a fake clock, processed as cfg says, and
+// returns the ERLE over the last 3 of 6 s and the processor.
+func echoCall(t *testing.T, cfg Config, mixer, sender *schedule) (float64, *Processor) {
 	t.Helper()
 	const (
 		period  = 2 * FrameSamples // the engine's 20 ms
@@ -60,7 +63,7 @@ func starvedCall(t *testing.T, mixer, sender *schedule) (float64, ReferenceStats
 		mic[n] = int16(0.5 * float64(far[n-shift]))
 	}
 
-	p := newProc(t, Defaults())
+	p := newProc(t, cfg)
 	base := time.Unix(5000, 0)
 	clock := base
 	p.now = func() time.Time { return clock }
@@ -108,15 +111,15 @@ func starvedCall(t *testing.T, mixer, sender *schedule) (float64, ReferenceStats
 	if c.Errors() != 0 {
 		t.Errorf("%d frames failed", c.Errors())
 	}
-	return db(inE / outE), p.ReferenceStats()
+	return db(inE / outE), p
 }
 
 // A starved machine runs the mixer and the sender late and in bursts.
 // What the canceller is given depends on the timestamps only, so it
 // cancels as well as when both run on time.
 func TestReferenceFollowsTimestamps(t *testing.T) {
-	steady, st := starvedCall(t, &schedule{}, &schedule{})
-	if st != (ReferenceStats{}) {
+	steady, p := echoCall(t, Defaults(), &schedule{}, &schedule{})
+	if st := p.ReferenceStats(); st != (ReferenceStats{}) {
 		t.Errorf("on time: %+v, want no repairs", st)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -125,7 +128,8 @@ func TestReferenceFollowsTimestamps(t *testing.T) {
 	// 300 ms.
 	mixer := &schedule{rng: rng, chance: 0.1, shortest: 10 * time.Millisecond, longest: 40 * time.Millisecond}
 	sender := &schedule{rng: rng, chance: 0.2, shortest: 20 * time.Millisecond, longest: 300 * time.Millisecond}
-	starved, st := starvedCall(t, mixer, sender)
+	starved, p := echoCall(t, Defaults(), mixer, sender)
+	st := p.ReferenceStats()
 	t.Logf("ERLE on time %.1f dB, starved %.1f dB (%d mixer stalls up to %v, %d sender stalls up to %v), %+v",
 		steady, starved, mixer.stalls, mixer.worstDelay, sender.stalls, sender.worstDelay, st)
 	if mixer.stalls < 20 || sender.stalls < 20 {
