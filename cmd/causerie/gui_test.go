@@ -49,14 +49,17 @@ func startXvfb(t *testing.T) *xserver {
 	}
 	defer r.Close()
 	var errb bytes.Buffer
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1366x768x24", "-nolisten", "tcp")
+	// -noreset: the server does not reset when its last client (an
+	// xdotool, the binary's display check) hangs up, so a client that
+	// connects next never meets a server in the middle of a reset.
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1366x768x24", "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { stopXvfb(cmd) })
 	number := make(chan string, 1)
 	go func() { // ends when Xvfb writes or exits (the pipe closes)
 		line, _ := bufio.NewReader(r).ReadString('\n')
@@ -72,6 +75,22 @@ func startXvfb(t *testing.T) *xserver {
 		t.Fatalf("Xvfb gave no display within 10 s: %s", &errb)
 	}
 	return nil
+}
+
+// stopXvfb ends Xvfb with SIGTERM, so it removes its lock file and socket
+// (a killed server leaves both behind, and the next server to take that
+// display number has to clear them), and kills it if it has not gone
+// within 5 s.
+func stopXvfb(cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
 }
 
 func (x *xserver) env() []string { return []string{"DISPLAY=" + x.display} }

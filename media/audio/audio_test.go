@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -272,5 +274,29 @@ func TestMeter(t *testing.T) {
 	want := float32((20*math.Log10(8231/math.Sqrt2/32768) + 60) / 60)
 	if math.Abs(float64(hi-want)) > 0.05 || lo > 0.01 || math.Abs(float64(m.Peak()-want)) > 0.05 {
 		t.Fatalf("levels %v..%v, peak %v; want 0..%v", lo, hi, m.Peak(), want)
+	}
+}
+
+// TestPulseExpected: a sound server named by PULSE_SERVER, or whose socket
+// is in the runtime directory, is retried before ALSA; none is not.
+func TestPulseExpected(t *testing.T) {
+	t.Setenv("PULSE_SERVER", "")
+	t.Setenv("PULSE_RUNTIME_PATH", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if pulseExpected() {
+		t.Error("expected a server with no socket and no PULSE_SERVER")
+	}
+	dir := t.TempDir()
+	t.Setenv("PULSE_RUNTIME_PATH", dir)
+	if err := os.WriteFile(filepath.Join(dir, "native"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !pulseExpected() {
+		t.Error("no server expected with a socket in PULSE_RUNTIME_PATH")
+	}
+	t.Setenv("PULSE_RUNTIME_PATH", "")
+	t.Setenv("PULSE_SERVER", "unix:/nowhere")
+	if !pulseExpected() {
+		t.Error("no server expected with PULSE_SERVER set")
 	}
 }

@@ -2,6 +2,8 @@ package audio
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -95,12 +97,49 @@ func openSystem(b Backend) (*system, error) {
 	// without a sound server falls through to the next backend.
 	cfg.Pulse.PApplicationName = &appName[0]
 	for _, mb := range b.candidates() {
-		ctx, err := malgo.InitContext([]malgo.Backend{mb}, cfg, nil)
-		if err == nil {
-			return &system{ctx: ctx, backend: mb}, nil
+		tries := 1
+		if mb == malgo.BackendPulseaudio && pulseExpected() {
+			tries = pulseTries
+		}
+		for try := range tries {
+			if try > 0 {
+				time.Sleep(pulseRetryPause)
+			}
+			ctx, err := malgo.InitContext([]malgo.Backend{mb}, cfg, nil)
+			if err == nil {
+				return &system{ctx: ctx, backend: mb}, nil
+			}
 		}
 	}
 	return nil, fmt.Errorf("%w (%v)", ErrNoSoundSystem, b)
+}
+
+// A PulseAudio (or PipeWire) server that is there but did not answer one
+// connection (restarting, or busy with other clients) gets pulseTries
+// connections pulseRetryPause apart before ALSA is tried: ALSA answers on
+// a machine with no sound card too, with empty lists, which would read
+// as "no speakers" where the sound server has some.
+const (
+	pulseTries      = 3
+	pulseRetryPause = 100 * time.Millisecond
+)
+
+// pulseExpected tells whether a sound server should answer: PULSE_SERVER
+// names one, or its socket is where libpulse looks by default.
+func pulseExpected() bool {
+	if os.Getenv("PULSE_SERVER") != "" {
+		return true
+	}
+	dir := os.Getenv("PULSE_RUNTIME_PATH")
+	if dir == "" {
+		xdg := os.Getenv("XDG_RUNTIME_DIR")
+		if xdg == "" {
+			return false
+		}
+		dir = filepath.Join(xdg, "pulse")
+	}
+	_, err := os.Stat(filepath.Join(dir, "native"))
+	return err == nil
 }
 
 var appName = []byte("Causerie\x00")
