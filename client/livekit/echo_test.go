@@ -88,8 +88,10 @@ func echoReturn(t *testing.T, srv *lkserver.Server, room string, processing bool
 	var mic interface {
 		ReadFrame(context.Context, []int16) (time.Time, error)
 	} = path
+	var p *apm.Processor
 	if processing {
-		p, err := apm.New(apm.Defaults())
+		var err error
+		p, err = apm.New(apm.Defaults())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,6 +132,15 @@ func echoReturn(t *testing.T, srv *lkserver.Server, room string, processing bool
 	ann := correlatedReturnDB(t, "Ann's voice", annVoice.samples(a0, a1), heard.samples(a0, n))
 	if ann < -10 || ann > 10 {
 		t.Errorf("Ben hears Ann's voice at %.1f dB, want about 0 dB", ann)
+	}
+	if p != nil {
+		// The canceller found the latency nobody told it, and its
+		// classic filter took over (media/apm/echodelay.go).
+		d, _ := p.EchoDelay()
+		t.Logf("Ann's canceller: %+v, reference %+v", d, p.ReferenceStats())
+		if off := d.Correction - echoPathDelay; off < -10*time.Millisecond || off > 10*time.Millisecond || !d.ClassicFilter {
+			t.Errorf("Ann's canceller: %+v, want a correction of %v and the classic filter on", d, echoPathDelay)
+		}
 	}
 	return back
 }

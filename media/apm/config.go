@@ -54,18 +54,27 @@ type tuning struct {
 	// module's canceller and suppressor; noiseDB, echoDB, echoActiveDB
 	// and tailMs to speexdsp's.
 	speex bool
-	// The extended filter (a longer echo tail and a wider delay search)
-	// and the delay-agnostic mode (the canceller estimates the delay
-	// itself) are on: together they keep ERLE at 39 dB when the reported
-	// delay is 100 ms short of the real one, where the classic filter
-	// drops to -2 dB (at 150 ms short both fail, 9 and -4 dB). The
-	// classic filter keeps 0.8 dB more of the near end in double talk
-	// when the delay is right; a measured device latency is not that
-	// reliable.
+	// A call starts on the extended filter (a longer echo tail and a
+	// wider delay search) with the delay-agnostic mode (the canceller
+	// estimates the delay itself): together they keep ERLE at 39 dB when
+	// the reported delay is 100 ms short of the real one, where the
+	// classic filter drops to -2 dB (at 150 ms short both fail, 9 and -4
+	// dB). The classic filter keeps 0.5 dB more of the near end in
+	// double talk when the delay is right, so it takes over once the
+	// delay finder has confirmed the delay (echodelay.go).
+	// noExtendedFilter runs the classic filter from the start, on the
+	// delay given (corrected by the finder, without a second canceller);
+	// noDelayAgnostic turns the extended filter's own search off.
 	noExtendedFilter bool
 	noDelayAgnostic  bool
-	echoSuppression  int // 0 = default (moderate); else level+1
-	noiseLevel       int // 0 = default (high); else level+1
+	// noDelayFinder keeps the extended filter for the whole call and the
+	// delay as reported: echodelay.go's checks off. holdShadow keeps the
+	// classic-filter module learning and never lets it take over: the
+	// cost of the first seconds of a call, for BenchmarkProcess10ms.
+	noDelayFinder   bool
+	holdShadow      bool
+	echoSuppression int // 0 = default (moderate); else level+1
+	noiseLevel      int // 0 = default (high); else level+1
 	// The WebRTC module's AGC, in both arrangements.
 	gainTargetDBFS  int // 0 = default; else dB+1
 	gainCompression int // 0 = default; else dB+1

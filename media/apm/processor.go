@@ -43,6 +43,15 @@ type Processor struct {
 	canc  *canceller   // speexdsp's stages; guarded by mu
 	delay atomic.Int32 // ms, from SetDelay
 	echo  bool         // the WebRTC module cancels echo
+	// ed follows the echo's delay, and shadow is the module on the
+	// classic filter learning alongside until it takes over
+	// (echodelay.go); ed is nil when the module does not cancel echo or
+	// the tuning turns the tracking off, shadow nil when none runs.
+	// Guarded by mu.
+	ed         *echoDelay
+	shadow     *C.apm_shim
+	shadowPCM  [FrameSamples]int16
+	classicCfg C.apm_shim_config // the shadow's settings
 
 	// playIdx is the speexdsp reference ring position of the first
 	// sample of the last speaker frame given and playAt the time it is
@@ -73,6 +82,10 @@ func New(cfg Config) (*Processor, error) {
 	// WebRTC module only filters, controls gain and detects voice; the
 	// package documentation says why it is not the default.
 	webrtcAll := !(t.speex && speexBuilt)
+	// The delay tracking (echodelay.go); with the classic filter fixed
+	// by the tuning (a measurement), that filter runs on the delay it is
+	// given, without a shadow.
+	tracking := cfg.EchoCancel && webrtcAll && !t.noDelayFinder
 	var canc *canceller
 	if !webrtcAll {
 		canc = newCanceller(cfg)
@@ -80,7 +93,7 @@ func New(cfg Config) (*Processor, error) {
 	cc := C.apm_shim_config{
 		echo_cancel:         cbool(cfg.EchoCancel && webrtcAll),
 		extended_filter:     cbool(!t.noExtendedFilter),
-		delay_agnostic:      cbool(!t.noDelayAgnostic),
+		delay_agnostic:      cbool(!t.noDelayAgnostic && !(tracking && t.noExtendedFilter)),
 		echo_suppression:    C.int(pick(t.echoSuppression, defaultEchoSuppression)),
 		noise_suppress:      cbool(cfg.NoiseSuppress && webrtcAll),
 		noise_level:         C.int(pick(t.noiseLevel, defaultNoiseLevel)),
@@ -100,6 +113,23 @@ func New(cfg Config) (*Processor, error) {
 		return nil, fmt.Errorf("%w: create: code %d", ErrLibrary, int(rc))
 	}
 	p := &Processor{shim: s, canc: canc, echo: cfg.EchoCancel && webrtcAll, now: time.Now, refc: make(chan struct{}, 1)}
+	if tracking {
+		p.ed = newEchoDelay()
+		p.ed.hold = t.holdShadow
+		if t.noExtendedFilter {
+			p.ed.switched = true
+		} else {
+			p.classicCfg = cc
+			p.classicCfg.extended_filter, p.classicCfg.delay_agnostic = 0, 0
+			if p.shadow = C.apm_shim_new(&p.classicCfg, &rc); p.shadow == nil {
+				C.apm_shim_free(s)
+				if canc != nil {
+					canc.close()
+				}
+				return nil, fmt.Errorf("%w: create: code %d", ErrLibrary, int(rc))
+			}
+		}
+	}
 	p.SetDelay(cfg.StreamDelay)
 	return p, nil
 }
@@ -133,6 +163,14 @@ func (p *Processor) far(pcm []int16, heard time.Time) error {
 	}
 	if rc := C.apm_shim_far(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples); rc != 0 {
 		return fmt.Errorf("%w: far: code %d", ErrLibrary, int(rc))
+	}
+	if p.ed != nil {
+		p.ed.given(pcm)
+	}
+	if p.shadow != nil {
+		if rc := C.apm_shim_far(p.shadow, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples); rc != 0 {
+			return fmt.Errorf("%w: far (classic filter): code %d", ErrLibrary, int(rc))
+		}
 	}
 	return nil
 }
@@ -184,8 +222,16 @@ func (p *Processor) captureFrame(pcm []int16, captured time.Time) (voice bool, e
 // reference from the capture time and the last speaker frame given, the
 // WebRTC module is given the delay.
 func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (voice bool, err error) {
+	if p.ed != nil {
+		delay += time.Duration(p.ed.correction) * time.Millisecond
+	}
 	ms := max(0, min(delay, MaxStreamDelay)).Milliseconds()
 	p.lastDelay.Store(int32(ms))
+	if p.ed != nil {
+		if err := p.trackEcho(pcm, int(ms)); err != nil {
+			return false, err
+		}
+	}
 	if p.canc != nil {
 		var ref int64
 		if !captured.IsZero() && !p.playAt.IsZero() {
@@ -201,6 +247,9 @@ func (p *Processor) near(pcm []int16, delay time.Duration, captured time.Time) (
 	rc := C.apm_shim_near(p.shim, (*C.int16_t)(unsafe.Pointer(&pcm[0])), FrameSamples, C.int(ms))
 	if rc < 0 {
 		return false, fmt.Errorf("%w: near: code %d", ErrLibrary, int(rc))
+	}
+	if p.shadow != nil {
+		p.maybeSwitch(pcm)
 	}
 	if p.canc != nil && p.canc.echoOnly {
 		return false, nil
@@ -253,6 +302,10 @@ func (p *Processor) Close() error {
 	if p.shim != nil {
 		C.apm_shim_free(p.shim)
 		p.shim = nil
+	}
+	if p.shadow != nil {
+		C.apm_shim_free(p.shadow)
+		p.shadow = nil
 	}
 	if p.canc != nil {
 		p.canc.close()

@@ -48,16 +48,26 @@ func (s *schedule) at(nominal time.Time) time.Time {
 // returns the ERLE over the last 3 of 6 s and the processor.
 func echoCall(t *testing.T, cfg Config, mixer, sender *schedule) (float64, *Processor) {
 	t.Helper()
-	const (
-		period  = 2 * FrameSamples // the engine's 20 ms
-		seconds = 6
-		lead    = 60 * time.Millisecond // the device's output latency
-	)
+	const seconds = 6
 	rng := rand.New(rand.NewPCG(3, 4))
 	far := toPCM(whiteNoise(rng, seconds*SampleRate, dbfs(-20)))
+	erle, p := echoScene(t, cfg, mixer, sender, far, 0)
+	return sum(erle[3:]...).db(), p
+}
+
+// echoScene is echoCall's call with far played, and the echo reaching
+// the microphone miss later than the timestamps say (a device latency
+// nobody reports). It returns, for each second, the microphone's power
+// over the output's.
+func echoScene(t *testing.T, cfg Config, mixer, sender *schedule, far []int16, miss time.Duration) ([]ratio, *Processor) {
+	t.Helper()
+	const (
+		period = 2 * FrameSamples      // the engine's 20 ms
+		lead   = 60 * time.Millisecond // the device's output latency
+	)
 	// Far sample n is heard at base + lead + n/SampleRate; the
-	// microphone sample captured then holds it.
-	shift := int(lead.Seconds() * SampleRate)
+	// microphone sample captured miss later holds it.
+	shift := int((lead + miss).Seconds() * SampleRate)
 	mic := make([]int16, len(far))
 	for n := shift; n < len(mic); n++ {
 		mic[n] = int16(0.5 * float64(far[n-shift]))
@@ -88,7 +98,7 @@ func echoCall(t *testing.T, cfg Config, mixer, sender *schedule) (float64, *Proc
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].at.Before(calls[j].at) })
 
 	out := make([]int16, period)
-	var inE, outE float64
+	perSecond := make([]ratio, len(far)/SampleRate)
 	for _, cl := range calls {
 		clock = cl.at
 		if cl.mixer {
@@ -103,15 +113,30 @@ func echoCall(t *testing.T, cfg Config, mixer, sender *schedule) (float64, *Proc
 		if _, err := c.ReadFrame(context.Background(), out); err != nil {
 			t.Fatal(err)
 		}
-		if cl.k >= 3*SampleRate/period {
-			inE += sumSq(fromPCM(mic[cl.k*period : (cl.k+1)*period]))
-			outE += sumSq(fromPCM(out))
+		if s := cl.k * period / SampleRate; s < len(perSecond) {
+			perSecond[s].in += sumSq(fromPCM(mic[cl.k*period : (cl.k+1)*period]))
+			perSecond[s].out += sumSq(fromPCM(out))
 		}
 	}
 	if c.Errors() != 0 {
 		t.Errorf("%d frames failed", c.Errors())
 	}
-	return db(inE / outE), p
+	return perSecond, p
+}
+
+// ratio is a power ratio being summed: microphone in, processed out.
+type ratio struct{ in, out float64 }
+
+func (r ratio) db() float64 { return db(r.in / r.out) }
+
+// sum adds ratios up.
+func sum(rs ...ratio) ratio {
+	var t ratio
+	for _, r := range rs {
+		t.in += r.in
+		t.out += r.out
+	}
+	return t
 }
 
 // A starved machine runs the mixer and the sender late and in bursts.

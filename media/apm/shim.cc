@@ -22,14 +22,20 @@ static void shape(webrtc::AudioFrame *f, int rate, int n) {
 	f->interleaved_ = true;
 }
 
-extern "C" apm_shim *apm_shim_new(const apm_shim_config *c, int *err) {
-	webrtc::Config config;
-	config.Set<webrtc::ExtendedFilter>(new webrtc::ExtendedFilter(c->extended_filter != 0));
-	config.Set<webrtc::DelayAgnostic>(new webrtc::DelayAgnostic(c->delay_agnostic != 0));
+// options fills the library's extra options: the canceller's filter and
+// delay estimation as asked, and the rest as the shim always wants them.
+static void options(webrtc::Config *config, int extended_filter, int delay_agnostic) {
+	config->Set<webrtc::ExtendedFilter>(new webrtc::ExtendedFilter(extended_filter != 0));
+	config->Set<webrtc::DelayAgnostic>(new webrtc::DelayAgnostic(delay_agnostic != 0));
 	// The "experimental" AGC drives an analog microphone volume and, once
 	// on, forces the digital stage into fixed-gain mode: off, so that the
 	// adaptive digital mode asked for below is the one that runs.
-	config.Set<webrtc::ExperimentalAgc>(new webrtc::ExperimentalAgc(false));
+	config->Set<webrtc::ExperimentalAgc>(new webrtc::ExperimentalAgc(false));
+}
+
+extern "C" apm_shim *apm_shim_new(const apm_shim_config *c, int *err) {
+	webrtc::Config config;
+	options(&config, c->extended_filter, c->delay_agnostic);
 	webrtc::AudioProcessing *ap = webrtc::AudioProcessing::Create(config);
 	if (ap == NULL) {
 		*err = webrtc::AudioProcessing::kCreationFailedError;
@@ -106,6 +112,27 @@ extern "C" int apm_shim_near(apm_shim *s, int16_t *pcm, int n, int delay_ms) {
 	memcpy(pcm, s->near.data_, (size_t)n * sizeof(int16_t));
 	return s->ap->voice_detection()->is_enabled() &&
 	       s->ap->voice_detection()->stream_has_voice();
+}
+
+extern "C" int apm_shim_set_filter(apm_shim *s, int extended_filter, int delay_agnostic, int restart) {
+	webrtc::Config config;
+	options(&config, extended_filter, delay_agnostic);
+	s->ap->SetExtraOptions(config);
+	if (!restart) return 0;
+	// Enabling a disabled canceller initialises it afresh with the
+	// settings it keeps (suppression level, metrics, the options above).
+	webrtc::EchoCancellation *ec = s->ap->echo_cancellation();
+	int rc = ec->Enable(false);
+	if (rc == 0) rc = ec->Enable(true);
+	// The gain control starts again too: it has raised its gain on the
+	// canceller's clean output, and would lift the echo the restarted
+	// canceller lets through while it learns.
+	webrtc::GainControl *gc = s->ap->gain_control();
+	if (rc == 0 && gc->is_enabled()) {
+		rc = gc->Enable(false);
+		if (rc == 0) rc = gc->Enable(true);
+	}
+	return rc;
 }
 
 extern "C" int apm_shim_echo_metrics(apm_shim *s, int *delay_median, int *delay_std, int *erle) {
