@@ -14,7 +14,7 @@ VERSION_LDFLAGS = -X main.version=$(GIT_VERSION) -X main.commit=$(shell git rev-
 # Tests and the demo find the SFU through this variable.
 export CAUSERIE_LIVEKIT_SERVER := $(LIVEKIT_SERVER)
 
-.PHONY: all build deps sfu browser run test bench bench-gui screenshots apm-data vet package clean
+.PHONY: all build deps sfu browser run test bench bench-gui bench-browser screenshots apm-data vet package clean
 
 all: build
 
@@ -92,6 +92,12 @@ bench: deps
 # the same call: bench-results/gui.json and gui-browser.json.
 bench-gui: deps sfu browser
 	scripts/bench-gui.sh
+
+# The camera's three-layer simulcast published by Chromium (Visio's web
+# client, VP8) from the clip `make bench` encodes with our sender:
+# bench-results/simulcast-browser.json.
+bench-browser: deps sfu browser
+	scripts/bench-simulcast-browser.sh
 
 # The desktop app's screens in English and French, at 1366×768 and
 # 1920×1080, drawn by the tests: ui/desktop/testdata/screenshots.

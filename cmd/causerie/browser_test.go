@@ -395,6 +395,22 @@ func startNode(t *testing.T, root string, args ...string) *proc {
 	return p
 }
 
+// runPeer runs the browser peer (tests/browser/peer.mjs) with args to
+// its end, failing the test if it fails or runs for over 150 s.
+func runPeer(t *testing.T, root string, args ...string) *proc {
+	t.Helper()
+	peer := startNode(t, root, append([]string{filepath.Join("tests", "browser", "peer.mjs")}, args...)...)
+	select {
+	case err := <-peer.done:
+		if err != nil {
+			t.Fatalf("browser peer: %v\n%s", err, &peer.stderr)
+		}
+	case <-time.After(150 * time.Second):
+		t.Fatalf("browser peer still running after 150 s\n%s", &peer.stderr)
+	}
+	return peer
+}
+
 // waitForLine waits until p writes a stderr line starting with prefix,
 // failing the test if p exits first or after limit.
 func waitForLine(t *testing.T, p *proc, prefix string, limit time.Duration) {

@@ -42,17 +42,8 @@ func TestBrowserTabPerf(t *testing.T) {
 	}
 	// Measured as TestGUIPerf measures Causerie: from 8 s after joining,
 	// for 20 s. The tile size is Causerie's 2×2 grid at 1366×768.
-	peer := startNode(t, root, filepath.Join("tests", "browser", "peer.mjs"),
-		"--url", srv.URL, "--token", tok, "--duration", "30s", "--resolution", "h360",
+	peer := runPeer(t, root, "--url", srv.URL, "--token", tok, "--duration", "30s", "--resolution", "h360",
 		"--tile", "558x312", "--measure-after", "9s", "--headed")
-	select {
-	case err := <-peer.done:
-		if err != nil {
-			t.Fatalf("browser peer: %v\n%s", err, &peer.stderr)
-		}
-	case <-time.After(150 * time.Second):
-		t.Fatalf("browser peer still running after 150 s\n%s", &peer.stderr)
-	}
 	var s struct {
 		UserAgent string          `json:"user_agent"`
 		Measure   json.RawMessage `json:"measure"`

@@ -45,6 +45,29 @@
     return { ...rtp, mimeType: codec?.mimeType, sdpFmtpLine: codec?.sdpFmtpLine };
   }
 
+  // Every outbound-rtp of a video track, one per simulcast layer, smallest
+  // first: what each encoded and how long its encoder took.
+  async function outboundLayers(track) {
+    const report = await track.getRTCStatsReport();
+    const layers = [];
+    report?.forEach((s) => {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+      layers.push({
+        rid: s.rid,
+        width: s.frameWidth ?? 0,
+        height: s.frameHeight ?? 0,
+        frames_encoded: s.framesEncoded ?? 0,
+        frames_per_second: s.framesPerSecond ?? 0,
+        total_encode_time_s: s.totalEncodeTime ?? 0,
+        bytes_sent: s.bytesSent ?? 0,
+        encoder: s.encoderImplementation,
+        quality_limitation_reason: s.qualityLimitationReason,
+        quality_limitation_durations: s.qualityLimitationDurations,
+      });
+    });
+    return layers.sort((a, b) => a.width * a.height - b.width * b.height);
+  }
+
   function remoteRow(track, publication, participant) {
     return {
       identity: participant.identity,
@@ -122,8 +145,8 @@
     // user's publish resolution (720p unless changed in the settings).
     const room = new Room({
       adaptiveStream: true,
-      dynacast: true,
-      publishDefaults: { videoCodec: 'vp9' },
+      dynacast: o.dynacast ?? true,
+      publishDefaults: { videoCodec: o.codec || 'vp9' },
       videoCaptureDefaults: { resolution: VideoPresets[o.resolution].resolution },
     });
 
@@ -254,6 +277,7 @@
             l.quality_limitation_reason = s.qualityLimitationReason;
             l.quality_limitation_durations = s.qualityLimitationDurations;
             l.total_encode_time_s = s.totalEncodeTime;
+            l.layers = await outboundLayers(pub.track);
           }
         } catch (e) {
           // Same as above.

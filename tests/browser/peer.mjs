@@ -11,6 +11,7 @@
 //        [--chat TEXT] [--reaction thumbs-up] [--resolution h720|h360|h180]
 //        [--leave-when-alone] [--send-delay 500ms]
 //        [--tile 558x312 --measure-after 8s] [--headed]
+//        [--codec vp9|vp8] [--camera-file clip.y4m] [--no-dynacast]
 //
 // With --measure-after, the summary's "measure" holds what the browser
 // cost from that time after the start to the end, as a conferencing tab
@@ -18,6 +19,12 @@
 // processes) and the frames each remote video showed per second, laid out
 // as a grid of --tile sized videos. --headed draws on $DISPLAY (Xvfb)
 // instead of off screen.
+//
+// --codec vp8 publishes the camera as livekit-client's VP8 simulcast
+// (three layers for 720p); --camera-file makes Chromium's fake camera
+// play a Y4M file in a loop instead of its own pattern; --no-dynacast
+// keeps every layer encoded whether anybody watches it or not. With
+// them, the summary's local.video.layers holds what each layer encoded.
 //
 // Nothing is loaded from the network: the page and livekit-client come
 // from a static server on 127.0.0.1, every other request is refused.
@@ -36,6 +43,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.CAUSERIE_CHROMIUM || '/usr/bin/chromium';
 // Visio's publish resolutions (settings → video: 720p, 360p, 180p).
 const RESOLUTIONS = ['h720', 'h360', 'h180'];
+// Visio publishes VP9; VP8 is its backup codec, sent as simulcast.
+const CODECS = ['vp9', 'vp8'];
 // Visio's reaction names (src/frontend/src/features/reactions/types.ts).
 const EMOJIS = [
   'thumbs-up', 'thumbs-down', 'clapping-hands', 'red-heart',
@@ -81,11 +90,15 @@ function options() {
         tile: { type: 'string' },
         'measure-after': { type: 'string' },
         headed: { type: 'boolean', default: false },
+        codec: { type: 'string', default: 'vp9' },
+        'camera-file': { type: 'string' },
+        'no-dynacast': { type: 'boolean', default: false },
       },
       strict: true,
     }));
     if (!v.url || !v.token) throw new Error('--url and --token are required');
     if (!RESOLUTIONS.includes(v.resolution)) throw new Error(`--resolution takes ${RESOLUTIONS.join(', ')}`);
+    if (!CODECS.includes(v.codec)) throw new Error(`--codec takes ${CODECS.join(', ')}`);
     if (v.reaction && !EMOJIS.includes(v.reaction)) throw new Error(`--reaction takes ${EMOJIS.join(', ')}`);
     let tile;
     if (v.tile) {
@@ -108,6 +121,9 @@ function options() {
       tile,
       measureAfterMs: v['measure-after'] ? parseDuration(v['measure-after']) : undefined,
       headed: v.headed,
+      codec: v.codec,
+      cameraFile: v['camera-file'],
+      dynacast: !v['no-dynacast'],
     };
   } catch (e) {
     fail(2, e.message);
@@ -265,6 +281,7 @@ async function main() {
         '--use-fake-device-for-media-stream',
         '--use-fake-ui-for-media-stream',
         '--autoplay-policy=no-user-gesture-required',
+        ...(o.cameraFile ? [`--use-file-for-fake-video-capture=${o.cameraFile}`] : []),
       ],
     });
     log('browser_started', { ms: Date.now() - t0 });
