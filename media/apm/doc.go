@@ -74,13 +74,19 @@
 // output replaces the first's, crossfaded over one frame. In
 // TestEchoCancelledInCall the finder finds the 80 ms nobody reports
 // (80-81 ms) and the classic filter takes over without the echo coming
-// back (-58 to -97 dB). Switching one module's filter in place was tried
-// and fails: ERLE fell to 0.6 dB at 100 ms (the extended filter keeps the
-// echo elsewhere in its taps), and a module restarted on the classic
-// filter leaks echo for 2-3 s (ERLE 4-30 dB) while it learns again. The
-// classic filter alone from the start fails where the delay is reported
-// wrong (ERLE 2.5-7 dB with it reported 0: rows "on, classic filter,
-// delay reported 0").
+// back (-58 to -97 dB). When the echo moves later in a call (other
+// speakers, whose latency nothing reports), the finder sees it and the
+// classic filter starts again on the new delay: in TestEchoPathMoves, 110
+// ms more, ERLE is back at 35 dB 4 s after the change, where the
+// extended filter alone needed 10 s. With no echo to find (a headset) the
+// second module stops after 20 s.
+//
+// Switching one module's filter in place was tried and fails: ERLE fell
+// to 0.6 dB at 100 ms (the extended filter keeps the echo elsewhere in
+// its taps), and a module restarted on the classic filter leaks echo for
+// 2-3 s (ERLE 4-30 dB) while it learns again. The classic filter alone
+// from the start fails where the delay is reported wrong (ERLE 2.5-7 dB
+// with it reported 0: rows "on, classic filter, delay reported 0").
 //
 // One mark of issue 4 is missed with this library, and not by tuning:
 // the chain delays the voice by 14 ms (10 allowed; the canceller alone

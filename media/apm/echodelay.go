@@ -85,9 +85,13 @@ type echoDelay struct {
 	micPow, mainPow, shadowPow float64
 	micNow                     float64
 	compared                   int
-	switched                   bool // the classic filter alone runs
-	hold                       bool // never switch (tuning.holdShadow)
-	ref                        []int16
+	ref                        []int16 // the speaker frame the delay points at
+
+	switched bool // the classic filter alone runs
+	hold     bool // never switch (tuning.holdShadow)
+	// fixed: the classic filter runs from the start, without a shadow
+	// (tuning.noExtendedFilter).
+	fixed bool
 }
 
 func newEchoDelay() *echoDelay {

@@ -128,3 +128,74 @@ func TestShadowRests(t *testing.T) {
 		t.Errorf("ERLE %.1f dB over the last 5 s", last.db())
 	}
 }
+
+// TestEchoPathMoves: 15 s into a call on the classic filter, the user
+// switches to speakers 110 ms slower, which nothing reports. The finder
+// sees the echo move, the classic filter starts again on the new delay,
+// and the echo is cancelled again within 5 s; the extended filter alone
+// (the default before the tracking) takes longer to find it.
+func TestEchoPathMoves(t *testing.T) {
+	const (
+		seconds = 30
+		change  = 15
+		before  = 40 * time.Millisecond
+		after   = 150 * time.Millisecond
+	)
+	rng := rand.New(rand.NewPCG(11, 12))
+	far := toPCM(bursts(rng, seconds*SampleRate, dbfs(-20)))
+	mic := make([]int16, len(far))
+	for n := range mic {
+		d := before
+		if n >= change*SampleRate {
+			d = after
+		}
+		if m := n - int(d.Seconds()*SampleRate); m >= 0 {
+			mic[n] = int16(0.5 * float64(far[m]))
+		}
+	}
+	run := func(cfg Config) []ratio {
+		cfg.StreamDelay = before
+		p := newProc(t, cfg)
+		perSecond := make([]ratio, seconds)
+		for k := 0; k < seconds*100; k++ {
+			if k == change*100 && p.ed != nil {
+				if d, _ := p.EchoDelay(); !d.ClassicFilter {
+					t.Fatalf("%+v before the change, want the classic filter on", d)
+				}
+			}
+			f := k * FrameSamples
+			if err := p.Far(far[f : f+FrameSamples]); err != nil {
+				t.Fatal(err)
+			}
+			frame := append([]int16(nil), mic[f:f+FrameSamples]...)
+			if _, err := p.Near(frame); err != nil {
+				t.Fatal(err)
+			}
+			perSecond[k/100].in += sumSq(fromPCM(mic[f : f+FrameSamples]))
+			perSecond[k/100].out += sumSq(fromPCM(frame))
+		}
+		if d, ok := p.EchoDelay(); ok {
+			t.Logf("%+v", d)
+			if !d.ClassicFilter || math.Abs(float64(d.Correction-(after-before))) > float64(3*time.Millisecond) {
+				t.Errorf("%+v, want the classic filter on and a correction of %v", d, after-before)
+			}
+		}
+		return perSecond
+	}
+	tracked := run(Defaults())
+	alone := Defaults()
+	alone.tune.noDelayFinder = true
+	extended := run(alone)
+	var line, lineExt string
+	for s := range tracked {
+		line += " " + ftoa1(tracked[s].db())
+		lineExt += " " + ftoa1(extended[s].db())
+	}
+	t.Logf("ERLE by second, tracked: %s", line)
+	t.Logf("ERLE by second, extended filter alone: %s", lineExt)
+	for s := change + 5; s < seconds; s++ {
+		if e := tracked[s].db(); e < 25 {
+			t.Errorf("second %d: ERLE %.1f dB, want ≥ 25 dB from 5 s after the change", s, e)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func New(cfg Config) (*Processor, error) {
 		p.ed = newEchoDelay()
 		p.ed.hold = t.holdShadow
 		if t.noExtendedFilter {
-			p.ed.switched = true
+			p.ed.switched, p.ed.fixed = true, true
 		} else {
 			p.classicCfg = cc
 			p.classicCfg.extended_filter, p.classicCfg.delay_agnostic = 0, 0
