@@ -237,7 +237,7 @@ func (p *Processor) maybeSwitch(pcm []int16) {
 // restartClassic starts a module's canceller again on the classic filter
 // without its own delay search: aligned on the next delay it is given.
 func restartClassic(s *C.apm_shim) error {
-	if rc := C.apm_shim_set_filter(s, 0, 0, 1); rc != 0 {
+	if rc := C.apm_shim_restart_echo(s, 0, 0); rc != 0 {
 		return fmt.Errorf("%w: restart: code %d", ErrLibrary, int(rc))
 	}
 	return nil

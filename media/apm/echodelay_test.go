@@ -1,9 +1,10 @@
 package apm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,13 +53,8 @@ func TestEchoDelayTracked(t *testing.T) {
 	alone := Defaults()
 	alone.tune.noDelayFinder = true
 	extended, _ := echoScene(t, alone, &schedule{}, &schedule{}, far, miss)
-	var line, lineExt string
-	for s := range tracked {
-		line += " " + ftoa1(tracked[s].db())
-		lineExt += " " + ftoa1(extended[s].db())
-	}
-	t.Logf("ERLE by second, tracked: %s", line)
-	t.Logf("ERLE by second, extended filter alone: %s", lineExt)
+	logERLE(t, "tracked", tracked)
+	logERLE(t, "extended filter alone", extended)
 	t.Logf("%+v", d)
 	if d.Moved < 1 || math.Abs(float64(d.Correction-miss)) > float64(3*time.Millisecond) {
 		t.Errorf("correction %v after %d moves, want %v", d.Correction, d.Moved, miss)
@@ -73,7 +69,15 @@ func TestEchoDelayTracked(t *testing.T) {
 	}
 }
 
-func ftoa1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+// logERLE logs the ERLE of each second of a run.
+func logERLE(t *testing.T, name string, perSecond []ratio) {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range perSecond {
+		fmt.Fprintf(&b, " %.1f", r.db())
+	}
+	t.Logf("ERLE by second, %s:%s", name, b.String())
+}
 
 // TestShadowRests: on a headset (no echo) the classic-filter module stops
 // after 20 s instead of doubling the CPU for the
@@ -186,13 +190,8 @@ func TestEchoPathMoves(t *testing.T) {
 	alone := Defaults()
 	alone.tune.noDelayFinder = true
 	extended := run(alone)
-	var line, lineExt string
-	for s := range tracked {
-		line += " " + ftoa1(tracked[s].db())
-		lineExt += " " + ftoa1(extended[s].db())
-	}
-	t.Logf("ERLE by second, tracked: %s", line)
-	t.Logf("ERLE by second, extended filter alone: %s", lineExt)
+	logERLE(t, "tracked", tracked)
+	logERLE(t, "extended filter alone", extended)
 	for s := change + 5; s < seconds; s++ {
 		if e := tracked[s].db(); e < 25 {
 			t.Errorf("second %d: ERLE %.1f dB, want ≥ 25 dB from 5 s after the change", s, e)

@@ -114,11 +114,10 @@ extern "C" int apm_shim_near(apm_shim *s, int16_t *pcm, int n, int delay_ms) {
 	       s->ap->voice_detection()->stream_has_voice();
 }
 
-extern "C" int apm_shim_set_filter(apm_shim *s, int extended_filter, int delay_agnostic, int restart) {
+extern "C" int apm_shim_restart_echo(apm_shim *s, int extended_filter, int delay_agnostic) {
 	webrtc::Config config;
 	options(&config, extended_filter, delay_agnostic);
 	s->ap->SetExtraOptions(config);
-	if (!restart) return 0;
 	// Enabling a disabled canceller initialises it afresh with the
 	// settings it keeps (suppression level, metrics, the options above).
 	webrtc::EchoCancellation *ec = s->ap->echo_cancellation();

@@ -40,11 +40,11 @@ int apm_shim_far(apm_shim *s, const int16_t *pcm, int n);
  * 1 when the voice detector heard speech, 0 otherwise. */
 int apm_shim_near(apm_shim *s, int16_t *pcm, int n, int delay_ms);
 
-/* apm_shim_set_filter switches the echo canceller's extended filter and
- * delay-agnostic mode while it runs. With restart, the canceller starts
- * again from nothing, aligned on the next delay it is given; without, it
- * keeps what it has learnt. Returns a library error code. */
-int apm_shim_set_filter(apm_shim *s, int extended_filter, int delay_agnostic, int restart);
+/* apm_shim_restart_echo starts the echo canceller again from nothing,
+ * with the extended filter and the delay-agnostic mode as asked, aligned
+ * on the next delay it is given; the gain control starts again too.
+ * Returns a library error code. */
+int apm_shim_restart_echo(apm_shim *s, int extended_filter, int delay_agnostic);
 
 /* apm_shim_echo_metrics reports the echo canceller's own estimates: the
  * median and spread of the far-to-near delay in ms and its averaged
