@@ -63,8 +63,9 @@ type refQueue struct {
 	silence    [FrameSamples]int16
 
 	// late counts frames dropped because their slot had passed; filled,
-	// slots given silence because their frame had not come.
-	late, filled uint64
+	// slots given silence because their frame had not come; waits, the
+	// times the capture side waited for the speaker.
+	late, filled, waits uint64
 }
 
 // push queues one frame heard at heard, dropping the oldest when full.
@@ -112,6 +113,9 @@ func (p *Processor) awaitReference(ctx context.Context, t time.Time) {
 	for {
 		p.mu.Lock()
 		wait := p.ref.mustWait(t, p.now())
+		if wait && timer == nil {
+			p.ref.waits++
+		}
 		p.mu.Unlock()
 		if !wait {
 			return
@@ -184,11 +188,14 @@ type ReferenceStats struct {
 	// Filled slots got silence because their speaker frame had not come
 	// within the wait.
 	Filled uint64
+	// Waits counts the times the capture side waited for speaker frames
+	// (each time for at most refWait, 40 ms).
+	Waits uint64
 }
 
 // ReferenceStats reports the reference alignment's repairs.
 func (p *Processor) ReferenceStats() ReferenceStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return ReferenceStats{Late: p.ref.late, Filled: p.ref.filled}
+	return ReferenceStats{Late: p.ref.late, Filled: p.ref.filled, Waits: p.ref.waits}
 }
