@@ -395,6 +395,20 @@ func startNode(t *testing.T, root string, args ...string) *proc {
 	return p
 }
 
+// browserRoot is the repository's root for a measurement with the browser
+// peer, failing the test when the peer cannot run there.
+func browserRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := browserReady(root); err != nil {
+		t.Fatalf("%v (scripts/browser-deps.sh installs it)", err)
+	}
+	return root
+}
+
 // runPeer runs the browser peer (tests/browser/peer.mjs) with args to
 // its end, failing the test if it fails or runs for over 150 s.
 func runPeer(t *testing.T, root string, args ...string) *proc {

@@ -25,13 +25,7 @@ func TestBrowserTabPerf(t *testing.T) {
 	if out == "" {
 		t.Skip("a measurement: scripts/bench-gui.sh runs it (CAUSERIE_GUI_BENCH=FILE)")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := browserReady(root); err != nil {
-		t.Fatalf("%v (scripts/browser-deps.sh installs it)", err)
-	}
+	root := browserRoot(t)
 	x := startXvfb(t)
 	t.Setenv("DISPLAY", x.display) // for Chromium, started by startNode
 	srv := startSFU(t)

@@ -24,14 +24,9 @@ func TestBrowserSimulcastCost(t *testing.T) {
 	if out == "" || clip == "" {
 		t.Skip("a measurement: scripts/bench-simulcast-browser.sh runs it (CAUSERIE_SIMULCAST_BENCH=FILE, CAUSERIE_CLIP=Y4M)")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root := browserRoot(t)
+	clip, err := filepath.Abs(clip)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := browserReady(root); err != nil {
-		t.Fatalf("%v (scripts/browser-deps.sh installs it)", err)
-	}
-	if clip, err = filepath.Abs(clip); err != nil {
 		t.Fatal(err)
 	}
 	srv := startSFU(t)

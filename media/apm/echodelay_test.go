@@ -69,6 +69,21 @@ func TestEchoDelayTracked(t *testing.T) {
 	}
 }
 
+// step runs frame k of far and mic through p (Far, then Near) and
+// returns the processed microphone frame.
+func step(t *testing.T, p *Processor, far, mic []int16, k int) []int16 {
+	t.Helper()
+	f := k * FrameSamples
+	if err := p.Far(far[f : f+FrameSamples]); err != nil {
+		t.Fatal(err)
+	}
+	frame := append([]int16(nil), mic[f:f+FrameSamples]...)
+	if _, err := p.Near(frame); err != nil {
+		t.Fatal(err)
+	}
+	return frame
+}
+
 // logERLE logs the ERLE of each second of a run.
 func logERLE(t *testing.T, name string, perSecond []ratio) {
 	t.Helper()
@@ -102,13 +117,7 @@ func TestShadowRests(t *testing.T) {
 	var last ratio
 	for k := 0; k < seconds*100; k++ {
 		f := k * FrameSamples
-		if err := p.Far(far[f : f+FrameSamples]); err != nil {
-			t.Fatal(err)
-		}
-		frame := append([]int16(nil), mic[f:f+FrameSamples]...)
-		if _, err := p.Near(frame); err != nil {
-			t.Fatal(err)
-		}
+		frame := step(t, p, far, mic, k)
 		if p.shadow == nil && stoppedAt == 0 && !p.ed.switched {
 			stoppedAt = float64(k) / 100
 		}
@@ -168,13 +177,7 @@ func TestEchoPathMoves(t *testing.T) {
 				}
 			}
 			f := k * FrameSamples
-			if err := p.Far(far[f : f+FrameSamples]); err != nil {
-				t.Fatal(err)
-			}
-			frame := append([]int16(nil), mic[f:f+FrameSamples]...)
-			if _, err := p.Near(frame); err != nil {
-				t.Fatal(err)
-			}
+			frame := step(t, p, far, mic, k)
 			perSecond[k/100].in += sumSq(fromPCM(mic[f : f+FrameSamples]))
 			perSecond[k/100].out += sumSq(fromPCM(frame))
 		}
