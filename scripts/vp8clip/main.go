@@ -1,16 +1,19 @@
 // Command vp8clip compares Causerie's VP8 encoding with libvpx's own
 // vpxenc on the same pictures. scripts/bench-simulcast.sh runs it:
 //
-//	vp8clip write -o clip.y4m [-width 1280 -height 720 -frames 150]
+//	vp8clip write -o clip.y4m [-width 1280 -height 720 -frames 150] [-scale 2 -fps 20]
 //
 // writes the synthetic camera's pictures (30 fps) as a Y4M clip, which
-// vpxenc reads, and
+// vpxenc reads. With -scale and -fps it writes what a simulcast layer
+// encodes instead: each picture halved as the sender halves it
+// (media.Downscale, once per factor of two), and only the pictures its
+// frame rate keeps (two of three at 20 fps). And
 //
-//	vp8clip encode -kbps 1126 clip.y4m
+//	vp8clip encode -kbps 1126 [-fps 30] clip.y4m
 //
 // encodes the clip with media/vpx as the camera sender does (same
-// encoder settings, 90 kHz timestamps of a 30 fps capture) and prints one
-// JSON line: frames, bytes, and the CPU time of the encoding loop.
+// encoder settings, 90 kHz timestamps at the given frame rate) and prints
+// one JSON line: frames, bytes, and the CPU time of the encoding loop.
 package main
 
 import (
@@ -57,12 +60,20 @@ func write(args []string) error {
 	out := fs.String("o", "", "the Y4M file to write")
 	w := fs.Int("width", 1280, "picture width")
 	h := fs.Int("height", 720, "picture height")
-	n := fs.Int("frames", 150, "pictures (at 30 fps)")
+	n := fs.Int("frames", 150, "pictures taken (at 30 fps)")
+	scale := fs.Int("scale", 1, "halve the pictures this many times over: 1, 2, 4 or 8")
+	fps := fs.Int("fps", 30, "keep this many pictures a second (at most 30)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return errors.New("write: -o is required")
+	}
+	if *scale < 1 || *scale > 8 || *scale&(*scale-1) != 0 {
+		return fmt.Errorf("write: -scale %d: 1, 2, 4 or 8", *scale)
+	}
+	if *fps < 1 || *fps > 30 {
+		return fmt.Errorf("write: -fps %d: 1 to 30", *fps)
 	}
 	cam, err := synth.NewCamera(synth.CameraConfig{Width: *w, Height: *h, FPS: 30})
 	if err != nil {
@@ -72,12 +83,26 @@ func write(args []string) error {
 	if err != nil {
 		return err
 	}
+	// The halvings, as the sender chains its layers: 720p, then 360p
+	// from 720p, then 180p from 360p.
+	pics := []*media.I420{media.NewI420(*w, *h)}
+	for s := 2; s <= *scale; s *= 2 {
+		prev := pics[len(pics)-1]
+		pics = append(pics, media.NewI420(prev.Width/2&^1, prev.Height/2&^1))
+	}
+	img := pics[len(pics)-1]
 	bw := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintf(bw, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C420jpeg\n", *w, *h)
-	img := media.NewI420(*w, *h)
+	fmt.Fprintf(bw, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", img.Width, img.Height, *fps)
 	start := time.Now()
 	for i := range *n {
-		cam.Draw(img, start.Add(time.Duration(i)*time.Second/30))
+		// Picture i is kept when it starts a new 1/fps slot.
+		if i > 0 && i**fps/30 == (i-1)**fps/30 {
+			continue
+		}
+		cam.Draw(pics[0], start.Add(time.Duration(i)*time.Second/30))
+		for k := 1; k < len(pics); k++ {
+			media.Downscale(pics[k], pics[k-1])
+		}
 		bw.WriteString("FRAME\n")
 		bw.Write(img.Y)
 		bw.Write(img.U)
@@ -93,8 +118,12 @@ func write(args []string) error {
 func encode(args []string) error {
 	fs := flag.NewFlagSet("encode", flag.ContinueOnError)
 	kbps := fs.Int("kbps", 1126, "target bitrate")
+	fps := fs.Int("fps", 30, "the clip's frame rate")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *fps < 1 || *fps > 30 {
+		return fmt.Errorf("encode: -fps %d: 1 to 30", *fps)
 	}
 	if fs.NArg() != 1 {
 		return errors.New("encode: one Y4M file expected")
@@ -111,7 +140,7 @@ func encode(args []string) error {
 	if err != nil {
 		return err
 	}
-	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: w, Height: h, FPS: 30, BitrateKbps: *kbps})
+	enc, err := vpx.NewEncoder(vpx.EncoderConfig{Codec: vpx.VP8, Width: w, Height: h, FPS: *fps, BitrateKbps: *kbps})
 	if err != nil {
 		return err
 	}
@@ -128,7 +157,7 @@ func encode(args []string) error {
 			return err
 		}
 		start := time.Now()
-		frame, _, err := enc.Encode(img, int64(frames)*vpx.TimeBase/30, frames == 0, out[:0])
+		frame, _, err := enc.Encode(img, int64(frames)*vpx.TimeBase/int64(*fps), frames == 0, out[:0])
 		if err != nil {
 			return err
 		}
