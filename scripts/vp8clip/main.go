@@ -75,44 +75,54 @@ func write(args []string) error {
 	if *fps < 1 || *fps > 30 {
 		return fmt.Errorf("write: -fps %d: 1 to 30", *fps)
 	}
-	cam, err := synth.NewCamera(synth.CameraConfig{Width: *w, Height: *h, FPS: 30})
-	if err != nil {
-		return err
-	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	// The halvings, as the sender chains its layers: 720p, then 360p
-	// from 720p, then 180p from 360p.
-	pics := []*media.I420{media.NewI420(*w, *h)}
-	for s := 2; s <= *scale; s *= 2 {
-		prev := pics[len(pics)-1]
-		pics = append(pics, media.NewI420(prev.Width/2&^1, prev.Height/2&^1))
-	}
-	img := pics[len(pics)-1]
 	bw := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintf(bw, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", img.Width, img.Height, *fps)
-	start := time.Now()
-	for i := range *n {
-		// Picture i is kept when it starts a new 1/fps slot.
-		if i > 0 && i**fps/30 == (i-1)**fps/30 {
-			continue
-		}
-		cam.Draw(pics[0], start.Add(time.Duration(i)*time.Second/30))
-		for k := 1; k < len(pics); k++ {
-			media.Downscale(pics[k], pics[k-1])
-		}
-		bw.WriteString("FRAME\n")
-		bw.Write(img.Y)
-		bw.Write(img.U)
-		bw.Write(img.V)
+	if err := writeClip(bw, *w, *h, *n, *scale, *fps, time.Now()); err != nil {
+		f.Close()
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+// writeClip writes n pictures of the synthetic camera, taken at 30 fps
+// from start, as a Y4M clip: each halved as often as scale is a power of
+// two, and only those that start a new 1/fps slot.
+func writeClip(out io.Writer, w, h, n, scale, fps int, start time.Time) error {
+	cam, err := synth.NewCamera(synth.CameraConfig{Width: w, Height: h, FPS: 30})
+	if err != nil {
+		return err
+	}
+	// The halvings, as the sender chains its layers: 720p, then 360p
+	// from 720p, then 180p from 360p.
+	pics := []*media.I420{media.NewI420(w, h)}
+	for s := 2; s <= scale; s *= 2 {
+		prev := pics[len(pics)-1]
+		pics = append(pics, media.NewI420(prev.Width/2&^1, prev.Height/2&^1))
+	}
+	img := pics[len(pics)-1]
+	fmt.Fprintf(out, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", img.Width, img.Height, fps)
+	for i := range n {
+		if i > 0 && i*fps/30 == (i-1)*fps/30 {
+			continue
+		}
+		cam.Draw(pics[0], start.Add(time.Duration(i)*time.Second/30))
+		for k := 1; k < len(pics); k++ {
+			media.Downscale(pics[k], pics[k-1])
+		}
+		for _, b := range [][]byte{[]byte("FRAME\n"), img.Y, img.U, img.V} {
+			if _, err := out.Write(b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func encode(args []string) error {
