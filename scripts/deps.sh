@@ -16,7 +16,8 @@ set -euo pipefail
 # msitools: the Windows installer. vpx-tools: vpxenc, the reference the
 # simulcast benchmark compares our VP8 encoding with (scripts/bench-simulcast.sh).
 # libturbojpeg0-dev: media/camera decodes webcams' MJPEG with it.
-packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev libturbojpeg0-dev
+# libyuv-dev: media converts decoded pictures to RGBA for the screen with it.
+packages=(gcc g++ pkg-config libvpx-dev libopus-dev libopusfile-dev libturbojpeg0-dev libyuv-dev
   libwebrtc-audio-processing-dev libspeexdsp-dev espeak-ng sox tmux
   libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
   libxi-dev libxxf86vm-dev xvfb xdotool x11-apps pulseaudio

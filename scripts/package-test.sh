@@ -49,7 +49,7 @@ tgz=$(ls "$dist"/causerie-*.tar.gz)
 root=$scratch/root
 dpkg-deb --info "$deb" >"$scratch/deb-info"
 check "deb is named after its version" grep -q "^ Version: .*-1$" "$scratch/deb-info"
-for dep in libvpx libopus0 libc6; do
+for dep in libvpx libopus0 libyuv0 libc6; do
   check "deb depends on $dep" grep -Eq "^ Depends:.*\b$dep" "$scratch/deb-info"
 done
 # Each dependency is installed here at the version asked for (read from
