@@ -1,8 +1,6 @@
 package media
 
-// #cgo LDFLAGS: -lyuv
 // #include <libyuv/convert_argb.h>
-// #include <libyuv/scale.h>
 import "C"
 
 import (
@@ -39,10 +37,7 @@ func ToRGBA(dst *image.RGBA, src *I420) {
 	}
 	tile := tiles.Get().(*I420)
 	tile.Resize(dw, dh)
-	C.I420Scale(plane(src.Y), C.int(src.YStride), plane(src.U), C.int(src.CStride), plane(src.V), C.int(src.CStride),
-		C.int(src.Width), C.int(src.Height),
-		plane(tile.Y), C.int(tile.YStride), plane(tile.U), C.int(tile.CStride), plane(tile.V), C.int(tile.CStride),
-		C.int(dw), C.int(dh), C.kFilterBox)
+	scaleBox(tile, src)
 	abgr(tile, pix, dst.Stride)
 	tiles.Put(tile)
 }
@@ -57,18 +52,4 @@ var tiles = sync.Pool{New: func() any { return new(I420) }}
 func abgr(src *I420, pix *C.uint8_t, stride int) {
 	C.I420ToABGR(plane(src.Y), C.int(src.YStride), plane(src.U), C.int(src.CStride), plane(src.V), C.int(src.CStride),
 		pix, C.int(stride), C.int(src.Width), C.int(src.Height))
-}
-
-func plane(p []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(&p[0])) }
-
-// valid tells whether the picture's planes hold what its size and strides
-// say, so C code reading them stays inside them.
-func (img *I420) valid() bool {
-	if img == nil || img.Width <= 0 || img.Height <= 0 {
-		return false
-	}
-	cw, ch := (img.Width+1)/2, (img.Height+1)/2
-	return img.YStride >= img.Width && img.CStride >= cw &&
-		len(img.Y) >= img.YStride*(img.Height-1)+img.Width &&
-		len(img.U) >= img.CStride*(ch-1)+cw && len(img.V) >= img.CStride*(ch-1)+cw
 }

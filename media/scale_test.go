@@ -83,6 +83,26 @@ func TestDownscaleHonoursStrides(t *testing.T) {
 	}
 }
 
+// Planes shorter than the size and strides say (a caller's bug) leave the
+// destination alone instead of letting libyuv read past them.
+func TestDownscaleRefusesMalformed(t *testing.T) {
+	src := randomI420(rand.New(rand.NewPCG(7, 8)), 64, 32)
+	dst := NewI420(32, 16)
+	short := *src
+	short.U = short.U[:len(short.U)-1]
+	Downscale(dst, &short)
+	Downscale(dst, &I420{Width: 64, Height: 32})
+	Downscale(&I420{Width: 32, Height: 16}, src)
+	Downscale(dst, nil)
+	for _, p := range [][]byte{dst.Y, dst.U, dst.V} {
+		for _, b := range p {
+			if b != 0 {
+				t.Fatal("a malformed picture was scaled")
+			}
+		}
+	}
+}
+
 func TestDownscaleAllocatesNothing(t *testing.T) {
 	src := randomI420(rand.New(rand.NewPCG(5, 6)), 1280, 720)
 	half, odd := NewI420(640, 360), NewI420(480, 268)

@@ -1,0 +1,41 @@
+package media
+
+// #cgo LDFLAGS: -lyuv
+// #include <libyuv/scale.h>
+import "C"
+
+import "unsafe"
+
+// This file holds the calls into libyuv (Debian's libyuv0) that the
+// picture operations share; the callers check sizes (I420.valid) first,
+// since C reads the planes without bounds.
+
+// scaleBox scales src to dst's size with libyuv's box filter (bilinear
+// where dst is larger). Both must be valid.
+func scaleBox(dst, src *I420) {
+	C.I420Scale(plane(src.Y), C.int(src.YStride), plane(src.U), C.int(src.CStride), plane(src.V), C.int(src.CStride),
+		C.int(src.Width), C.int(src.Height),
+		plane(dst.Y), C.int(dst.YStride), plane(dst.U), C.int(dst.CStride), plane(dst.V), C.int(dst.CStride),
+		C.int(dst.Width), C.int(dst.Height), C.kFilterBox)
+}
+
+// halvePlane averages each 2×2 block of a sw×sh plane into one pixel of
+// the dw×dh plane dst (dw = sw/2, dh = sh/2), rounding as boxPlane does.
+func halvePlane(dst []byte, dstStride, dw, dh int, src []byte, srcStride, sw, sh int) {
+	C.ScalePlane(plane(src), C.int(srcStride), C.int(sw), C.int(sh),
+		plane(dst), C.int(dstStride), C.int(dw), C.int(dh), C.kFilterBox)
+}
+
+func plane(p []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(&p[0])) }
+
+// valid tells whether the picture's planes hold what its size and strides
+// say, so C code reading them stays inside them.
+func (img *I420) valid() bool {
+	if img == nil || img.Width <= 0 || img.Height <= 0 {
+		return false
+	}
+	cw, ch := (img.Width+1)/2, (img.Height+1)/2
+	return img.YStride >= img.Width && img.CStride >= cw &&
+		len(img.Y) >= img.YStride*(img.Height-1)+img.Width &&
+		len(img.U) >= img.CStride*(ch-1)+cw && len(img.V) >= img.CStride*(ch-1)+cw
+}
