@@ -36,3 +36,15 @@ func grow(b []byte, n int) []byte {
 	}
 	return make([]byte, n)
 }
+
+// valid tells whether the picture's planes hold what its size and strides
+// say, so C code reading them stays inside them.
+func (img *I420) valid() bool {
+	if img == nil || img.Width <= 0 || img.Height <= 0 {
+		return false
+	}
+	cw, ch := (img.Width+1)/2, (img.Height+1)/2
+	return img.YStride >= img.Width && img.CStride >= cw &&
+		len(img.Y) >= img.YStride*(img.Height-1)+img.Width &&
+		len(img.U) >= img.CStride*(ch-1)+cw && len(img.V) >= img.CStride*(ch-1)+cw
+}

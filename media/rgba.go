@@ -1,12 +1,8 @@
 package media
 
-// #include <libyuv/convert_argb.h>
-import "C"
-
 import (
 	"image"
 	"sync"
-	"unsafe"
 )
 
 // ToRGBA draws src into dst, scaled to dst's size, converting BT.601
@@ -30,26 +26,18 @@ func ToRGBA(dst *image.RGBA, src *I420) {
 		len(dst.Pix) < dst.PixOffset(b.Min.X, b.Min.Y)+(dh-1)*dst.Stride+4*dw {
 		return
 	}
-	pix := (*C.uint8_t)(unsafe.Pointer(&dst.Pix[dst.PixOffset(b.Min.X, b.Min.Y)]))
+	pix := dst.Pix[dst.PixOffset(b.Min.X, b.Min.Y):]
 	if dw == src.Width && dh == src.Height {
-		abgr(src, pix, dst.Stride)
+		toABGR(pix, dst.Stride, src)
 		return
 	}
 	tile := tiles.Get().(*I420)
 	tile.Resize(dw, dh)
 	scaleBox(tile, src)
-	abgr(tile, pix, dst.Stride)
+	toABGR(pix, dst.Stride, tile)
 	tiles.Put(tile)
 }
 
 // tiles holds the YUV pictures ToRGBA scales into, one per concurrent
 // call, kept at the largest size they served: steady drawing reuses them.
 var tiles = sync.Pool{New: func() any { return new(I420) }}
-
-// abgr converts src at its size into the RGBA pixels at pix. libyuv names
-// formats by their 32-bit word, little end last: its ABGR is the bytes
-// R, G, B, A, image.RGBA's order.
-func abgr(src *I420, pix *C.uint8_t, stride int) {
-	C.I420ToABGR(plane(src.Y), C.int(src.YStride), plane(src.U), C.int(src.CStride), plane(src.V), C.int(src.CStride),
-		pix, C.int(stride), C.int(src.Width), C.int(src.Height))
-}

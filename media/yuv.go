@@ -1,6 +1,9 @@
+//go:build cgo
+
 package media
 
 // #cgo LDFLAGS: -lyuv
+// #include <libyuv/convert_argb.h>
 // #include <libyuv/scale.h>
 import "C"
 
@@ -8,7 +11,17 @@ import "unsafe"
 
 // This file holds the calls into libyuv (Debian's libyuv0) that the
 // picture operations share; the callers check sizes (I420.valid) first,
-// since C reads the planes without bounds.
+// since C reads the planes without bounds. yuv_nocgo.go stands in for it
+// where cgo is off (cross-compilation and vet checks; the app itself needs
+// cgo for its codecs).
+
+// toABGR converts src at its size into the RGBA pixels pix, rows stride
+// bytes apart. libyuv names formats by their 32-bit word, little end
+// last: its ABGR is the bytes R, G, B, A, image.RGBA's order.
+func toABGR(pix []byte, stride int, src *I420) {
+	C.I420ToABGR(plane(src.Y), C.int(src.YStride), plane(src.U), C.int(src.CStride), plane(src.V), C.int(src.CStride),
+		plane(pix), C.int(stride), C.int(src.Width), C.int(src.Height))
+}
 
 // scaleBox scales src to dst's size with libyuv's box filter (bilinear
 // where dst is larger). Both must be valid.
@@ -27,15 +40,3 @@ func halvePlane(dst []byte, dstStride, dw, dh int, src []byte, srcStride, sw, sh
 }
 
 func plane(p []byte) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(&p[0])) }
-
-// valid tells whether the picture's planes hold what its size and strides
-// say, so C code reading them stays inside them.
-func (img *I420) valid() bool {
-	if img == nil || img.Width <= 0 || img.Height <= 0 {
-		return false
-	}
-	cw, ch := (img.Width+1)/2, (img.Height+1)/2
-	return img.YStride >= img.Width && img.CStride >= cw &&
-		len(img.Y) >= img.YStride*(img.Height-1)+img.Width &&
-		len(img.U) >= img.CStride*(ch-1)+cw && len(img.V) >= img.CStride*(ch-1)+cw
-}
