@@ -48,11 +48,7 @@ func (c *Converter) Convert(dst *media.I420, src []byte, f Format, stride int) e
 			return fmt.Errorf("%w: %s %dx%d in %d bytes", ErrShortFrame, f.Pixel, w, h, len(src))
 		}
 		dst.Resize(w, h)
-		yoff, uoff, voff := 0, 1, 3
-		if f.Pixel == UYVY {
-			yoff, uoff, voff = 1, 0, 2
-		}
-		packed422(dst, src, stride, yoff, uoff, voff)
+		packed422(dst, src, stride, f.Pixel)
 		return nil
 	case NV12, NV21:
 		if stride == 0 {
@@ -64,12 +60,7 @@ func (c *Converter) Convert(dst *media.I420, src []byte, f Format, stride int) e
 			return fmt.Errorf("%w: %s %dx%d in %d bytes", ErrShortFrame, f.Pixel, w, h, len(src))
 		}
 		dst.Resize(w, h)
-		copyPlane(dst.Y, dst.YStride, src, stride, w, h)
-		u, v := 0, 1
-		if f.Pixel == NV21 {
-			u, v = 1, 0
-		}
-		semiPlanar(dst, src[ySize:], stride, u, v)
+		semiPlanar(dst, src, src[ySize:], stride, f.Pixel)
 		return nil
 	case I420:
 		if stride == 0 {
@@ -90,52 +81,6 @@ func (c *Converter) Convert(dst *media.I420, src []byte, f Format, stride int) e
 		return c.jpeg.decode(dst, src)
 	}
 	return fmt.Errorf("%w: %s", ErrUnsupported, f.Pixel)
-}
-
-// packed422 converts YUYV-like rows: luma at every other byte from yoff,
-// chroma pairs every 4 bytes at uoff and voff. 4:2:2 keeps a chroma
-// sample per row; 4:2:0 wants one per two rows, their mean (the sample
-// sits between the rows, as the encoders expect).
-func packed422(dst *media.I420, src []byte, stride, yoff, uoff, voff int) {
-	w, h := dst.Width, dst.Height
-	cw := (w + 1) / 2
-	for y := 0; y < h; y++ {
-		row := src[y*stride : y*stride+2*w]
-		yr := dst.Y[y*dst.YStride : y*dst.YStride+w]
-		for x := range yr {
-			yr[x] = row[2*x+yoff]
-		}
-	}
-	for cy := 0; cy < (h+1)/2; cy++ {
-		r0 := src[2*cy*stride:]
-		r1 := r0
-		if 2*cy+1 < h {
-			r1 = src[(2*cy+1)*stride:]
-		}
-		r0, r1 = r0[:4*cw], r1[:4*cw]
-		ur := dst.U[cy*dst.CStride : cy*dst.CStride+cw]
-		vr := dst.V[cy*dst.CStride : cy*dst.CStride+cw]
-		for x := range ur {
-			i := 4 * x
-			ur[x] = byte((uint(r0[i+uoff]) + uint(r1[i+uoff]) + 1) >> 1)
-			vr[x] = byte((uint(r0[i+voff]) + uint(r1[i+voff]) + 1) >> 1)
-		}
-	}
-}
-
-// semiPlanar splits an interleaved chroma plane (NV12: U first; NV21: V
-// first) into dst's U and V.
-func semiPlanar(dst *media.I420, uv []byte, stride, u, v int) {
-	cw, ch := (dst.Width+1)/2, (dst.Height+1)/2
-	for y := 0; y < ch; y++ {
-		row := uv[y*stride : y*stride+2*cw]
-		ur := dst.U[y*dst.CStride : y*dst.CStride+cw]
-		vr := dst.V[y*dst.CStride : y*dst.CStride+cw]
-		for x := range ur {
-			ur[x] = row[2*x+u]
-			vr[x] = row[2*x+v]
-		}
-	}
 }
 
 func copyPlane(dst []byte, dstStride int, src []byte, srcStride, w, h int) {

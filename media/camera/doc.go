@@ -3,7 +3,7 @@
 // DirectShow on Windows): it lists them with the names people know them
 // by, chooses the capture format that best fits what the call wants
 // (Choose), converts what the camera gives (MJPEG through libjpeg-turbo,
-// YUYV, UYVY, NV12, NV21, I420) into the engine's I420 without
+// YUYV, UYVY, NV12 and NV21 through libyuv, I420) into the engine's I420 without
 // allocating per frame (Converter), and keeps a call's picture going when
 // a camera is unplugged (Source): it falls back to the system's default
 // camera or to a black picture, takes a camera plugged in, and reports
