@@ -60,8 +60,9 @@ vet: deps
 
 # Everything twice: as it ships (the end-to-end thresholds hold for this
 # build), then under the race detector, end-to-end processes included (a
-# race makes a child exit 66 and its test fail). Then media's pictures
-# without cgo (the plain loops standing in for libyuv, media/yuv_nocgo.go),
+# race makes a child exit 66 and its test fail). Then media's pictures and
+# the camera's raw conversions without cgo (the plain loops standing in for
+# libyuv: media/yuv_nocgo.go, media/camera/convert_nocgo.go),
 # and the packages are built and checked as installed
 # (scripts/package-test.sh).
 #
@@ -79,6 +80,7 @@ test: deps sfu browser vet
 	CAUSERIE_REQUIRE_BROWSER=1 CAUSERIE_REQUIRE_TMUX=1 CAUSERIE_REQUIRE_XVFB=1 CAUSERIE_REQUIRE_PULSE=1 $(GO) test -race -count=1 -timeout 20m -skip '$(ECHO_TEST)' ./...
 	$(GO) test -race -count=1 -timeout 5m -run '$(ECHO_TEST)' ./client/livekit
 	CGO_ENABLED=0 $(GO) test -count=1 ./media
+	CGO_ENABLED=0 $(GO) test -count=1 -run '^TestConvert(Packed422|SemiPlanar|I420|BadFrames)$$' ./media/camera
 	scripts/package-test.sh
 
 # The Linux packages, into dist/: .deb, .rpm and .tar.gz, each with the
