@@ -31,13 +31,40 @@ func ToRGBA(dst *image.RGBA, src *I420) {
 		toABGR(pix, dst.Stride, src)
 		return
 	}
-	tile := tiles.Get().(*I420)
+	tile := tiles.take()
 	tile.Resize(dw, dh)
 	scaleBox(tile, src)
 	toABGR(pix, dst.Stride, tile)
-	tiles.Put(tile)
+	tiles.give(tile)
 }
 
-// tiles holds the YUV pictures ToRGBA scales into, one per concurrent
-// call, kept at the largest size they served: steady drawing reuses them.
-var tiles = sync.Pool{New: func() any { return new(I420) }}
+// tiles keeps the YUV pictures ToRGBA scales into, one per concurrent
+// call, each at the largest size it served: steady drawing allocates
+// nothing. (A sync.Pool drops its entries at every collection, and at
+// random under the race detector.)
+var tiles scratch
+
+// scratch is a free list of pictures, at most 8 kept.
+type scratch struct {
+	mu   sync.Mutex
+	free []*I420
+}
+
+func (s *scratch) take() *I420 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.free); n > 0 {
+		img := s.free[n-1]
+		s.free = s.free[:n-1]
+		return img
+	}
+	return new(I420)
+}
+
+func (s *scratch) give(img *I420) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.free) < 8 {
+		s.free = append(s.free, img)
+	}
+}

@@ -1,8 +1,10 @@
 package media
 
 import (
+	"bytes"
 	"image"
 	"image/draw"
+	"sync"
 	"testing"
 )
 
@@ -150,6 +152,38 @@ func TestToRGBAAllocatesNothing(t *testing.T) {
 	ToRGBA(tile, src) // the first call makes the pooled scratch picture
 	if n := testing.AllocsPerRun(20, func() { ToRGBA(full, src); ToRGBA(tile, src) }); n != 0 {
 		t.Fatalf("%v allocations per picture", n)
+	}
+}
+
+// Tiles drawn from several goroutines at once (one per feed) each get a
+// scratch picture of their own.
+func TestToRGBAConcurrent(t *testing.T) {
+	src := testPicture(640, 360)
+	sizes := []image.Rectangle{image.Rect(0, 0, 320, 180), image.Rect(0, 0, 366, 206), image.Rect(0, 0, 160, 90), image.Rect(0, 0, 800, 450)}
+	want := make([]*image.RGBA, len(sizes))
+	for i, r := range sizes {
+		want[i] = image.NewRGBA(r)
+		ToRGBA(want[i], src)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, len(sizes))
+	for i, r := range sizes {
+		wg.Go(func() {
+			dst := image.NewRGBA(r)
+			for range 30 {
+				clear(dst.Pix)
+				ToRGBA(dst, src)
+				if !bytes.Equal(dst.Pix, want[i].Pix) {
+					errs <- r.String()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for r := range errs {
+		t.Errorf("tile %s drawn concurrently differs from drawn alone", r)
 	}
 }
 
