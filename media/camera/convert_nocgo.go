@@ -5,7 +5,7 @@ package camera
 import "causerie/media"
 
 // Without cgo there is no libyuv (convert_yuv.go): these loops convert
-// the raw layouts, about five times slower.
+// the raw layouts, seven to fifteen times slower.
 
 // packed422 converts YUYV or UYVY rows: luma at every other byte,
 // chroma pairs every 4 bytes. 4:2:2 keeps a chroma sample per row; 4:2:0
