@@ -37,9 +37,10 @@ func grow(b []byte, n int) []byte {
 	return make([]byte, n)
 }
 
-// valid tells whether the picture's planes hold what its size and strides
-// say, so C code reading them stays inside them.
-func (img *I420) valid() bool {
+// Valid tells whether the picture has a size and its planes hold what
+// that size and its strides say: code indexing them, or C code reading
+// them without bounds, stays inside them.
+func (img *I420) Valid() bool {
 	if img == nil || img.Width <= 0 || img.Height <= 0 {
 		return false
 	}

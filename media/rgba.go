@@ -22,7 +22,7 @@ import (
 func ToRGBA(dst *image.RGBA, src *I420) {
 	b := dst.Rect
 	dw, dh := b.Dx(), b.Dy()
-	if dw <= 0 || dh <= 0 || !src.valid() || dst.Stride < 4*dw ||
+	if dw <= 0 || dh <= 0 || !src.Valid() || dst.Stride < 4*dw ||
 		len(dst.Pix) < dst.PixOffset(b.Min.X, b.Min.Y)+(dh-1)*dst.Stride+4*dw {
 		return
 	}

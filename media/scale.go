@@ -10,7 +10,7 @@ package media
 // allocate. Pictures whose planes are shorter than their sizes and
 // strides say are left alone.
 func Downscale(dst, src *I420) {
-	if !src.valid() || !dst.valid() {
+	if !src.Valid() || !dst.Valid() {
 		return
 	}
 	scalePlane(dst.Y, dst.YStride, dst.Width, dst.Height, src.Y, src.YStride, src.Width, src.Height)

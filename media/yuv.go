@@ -10,7 +10,7 @@ import "C"
 import "unsafe"
 
 // This file holds the calls into libyuv (Debian's libyuv0) that the
-// picture operations share; the callers check sizes (I420.valid) first,
+// picture operations share; the callers check sizes (I420.Valid) first,
 // since C reads the planes without bounds. yuv_nocgo.go stands in for it
 // where cgo is off (cross-compilation and vet checks; the app itself needs
 // cgo for its codecs).

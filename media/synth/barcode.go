@@ -74,26 +74,12 @@ func blockSize(w, h int) int {
 	return b
 }
 
-// planesHold reports whether img's planes are large enough for its declared
-// size and strides, so that a malformed picture is skipped instead of
-// indexed out of range.
-func planesHold(img *media.I420) bool {
-	if img == nil || img.Width <= 0 || img.Height <= 0 ||
-		img.YStride < img.Width || img.CStride < (img.Width+1)/2 {
-		return false
-	}
-	cw, ch := (img.Width+1)/2, (img.Height+1)/2
-	return len(img.Y) >= img.YStride*(img.Height-1)+img.Width &&
-		len(img.U) >= img.CStride*(ch-1)+cw &&
-		len(img.V) >= img.CStride*(ch-1)+cw
-}
-
 // Stamp writes unixMs into the top-left corner of img as a block barcode
 // (see the layout above). Only the low 48 bits of unixMs are kept. A picture
 // too small for the barcode, or whose planes do not match its size, is left
 // unchanged.
 func Stamp(img *media.I420, unixMs int64) {
-	if !planesHold(img) {
+	if !img.Valid() {
 		return
 	}
 	b := blockSize(img.Width, img.Height)
@@ -134,7 +120,7 @@ func Stamp(img *media.I420, unixMs int64) {
 // lumaWhite. ok is false when the picture holds no barcode or a misread one:
 // wrong sync byte or failed CRC.
 func ReadStamp(img *media.I420) (unixMs int64, ok bool) {
-	if !planesHold(img) {
+	if !img.Valid() {
 		return 0, false
 	}
 	b := blockSize(img.Width, img.Height)

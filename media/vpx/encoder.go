@@ -247,15 +247,9 @@ func (e *Encoder) checkPicture(img *media.I420) error {
 		return fmt.Errorf("%w: picture is %dx%d, encoder %dx%d",
 			ErrBadPicture, img.Width, img.Height, e.cfg.Width, e.cfg.Height)
 	}
-	cw, ch := (img.Width+1)/2, (img.Height+1)/2
-	if img.YStride < img.Width || img.CStride < cw {
-		return fmt.Errorf("%w: strides %d/%d too small for width %d",
-			ErrBadPicture, img.YStride, img.CStride, img.Width)
-	}
-	if len(img.Y) < img.YStride*(img.Height-1)+img.Width ||
-		len(img.U) < img.CStride*(ch-1)+cw ||
-		len(img.V) < img.CStride*(ch-1)+cw {
-		return fmt.Errorf("%w: planes shorter than strides imply", ErrBadPicture)
+	if !img.Valid() {
+		return fmt.Errorf("%w: strides %d/%d or planes %d/%d/%d too small for %dx%d", ErrBadPicture,
+			img.YStride, img.CStride, len(img.Y), len(img.U), len(img.V), img.Width, img.Height)
 	}
 	return nil
 }
